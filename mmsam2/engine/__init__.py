@@ -1,0 +1,1 @@
+"""Runner-level components (hooks, loops, optimizer constructors)."""

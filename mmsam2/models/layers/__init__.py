@@ -1,0 +1,12 @@
+"""Building blocks shared by SAM 2's components."""
+from .attention import Attention, RoPEAttention
+from .drop_path import DropPath
+from .layer_norm_2d import LayerNorm2d
+from .mlp import MLP
+from .position_encoding import SinePositionEmbedding, sine_embed_1d
+from .rope import apply_rope, axial_rope_angles
+
+__all__ = [
+    'Attention', 'RoPEAttention', 'DropPath', 'LayerNorm2d', 'MLP',
+    'SinePositionEmbedding', 'sine_embed_1d', 'apply_rope', 'axial_rope_angles'
+]

@@ -1,0 +1,148 @@
+"""Multi-head attention of SAM (with optional down-projection) and its RoPE form."""
+import math
+from typing import Dict, Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .rope import apply_rope, axial_rope_angles, rope_cos_sin
+
+
+class Attention(nn.Module):
+    """Multi-head attention whose internal width may be down-scaled.
+
+    Args:
+        embedding_dim (int): Query channels (and output channels).
+        num_heads (int): Number of heads.
+        downsample_rate (int): Internal width is ``embedding_dim //
+            downsample_rate``. Defaults to 1.
+        dropout (float): Attention dropout in training. Defaults to 0.
+        kv_in_dim (int, optional): Key/value input channels. Defaults to None
+            (same as ``embedding_dim``).
+    """
+
+    def __init__(self,
+                 embedding_dim: int,
+                 num_heads: int,
+                 downsample_rate: int = 1,
+                 dropout: float = 0.0,
+                 kv_in_dim: Optional[int] = None) -> None:
+        super().__init__()
+        self.embedding_dim = embedding_dim
+        self.kv_in_dim = embedding_dim if kv_in_dim is None else kv_in_dim
+        self.internal_dim = embedding_dim // downsample_rate
+        self.num_heads = num_heads
+        if self.internal_dim % num_heads != 0:
+            raise ValueError(f'num_heads ({num_heads}) must divide the internal '
+                             f'dim ({self.internal_dim})')
+        self.q_proj = nn.Linear(embedding_dim, self.internal_dim)
+        self.k_proj = nn.Linear(self.kv_in_dim, self.internal_dim)
+        self.v_proj = nn.Linear(self.kv_in_dim, self.internal_dim)
+        self.out_proj = nn.Linear(self.internal_dim, embedding_dim)
+        self.dropout_p = dropout
+
+    def _split_heads(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, N, C) -> (B, heads, N, C // heads)."""
+        return x.unflatten(-1, (self.num_heads, -1)).transpose(1, 2)
+
+    def _project(self, q: torch.Tensor, k: torch.Tensor,
+                 v: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        return (self._split_heads(self.q_proj(q)), self._split_heads(self.k_proj(k)),
+                self._split_heads(self.v_proj(v)))
+
+    def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        dropout_p = self.dropout_p if self.training else 0.0
+        out = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p)
+        return self.out_proj(out.transpose(1, 2).flatten(2))
+
+    def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        """Attend queries to keys/values.
+
+        Args:
+            q (torch.Tensor): Queries (B, Nq, embedding_dim).
+            k (torch.Tensor): Keys (B, Nk, kv_in_dim).
+            v (torch.Tensor): Values (B, Nk, kv_in_dim).
+
+        Returns:
+            torch.Tensor: Output (B, Nq, embedding_dim).
+        """
+        return self._attend(*self._project(q, k, v))
+
+
+class RoPEAttention(Attention):
+    """Attention with axial 2-D rotary position encoding on queries and keys.
+
+    The query tokens form a square (or given) grid; keys are one or more such
+    grids (``rope_k_repeat=True`` for memories of several frames), optionally
+    followed by tokens that get no rotation (object pointers).
+
+    Args:
+        *args: Positional arguments of :class:`Attention`.
+        rope_theta (float): RoPE frequency base. Defaults to 10000.
+        rope_k_repeat (bool): Tile the query table over longer key sequences.
+            Defaults to False.
+        feat_sizes (Tuple[int, int]): Grid (width, height) the table is built
+            for first; other sizes are built on demand. Defaults to (64, 64).
+        **kwargs: Keyword arguments of :class:`Attention`.
+    """
+
+    def __init__(self,
+                 *args,
+                 rope_theta: float = 10000.0,
+                 rope_k_repeat: bool = False,
+                 feat_sizes: Tuple[int, int] = (64, 64),
+                 **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.rope_theta = rope_theta
+        self.rope_k_repeat = rope_k_repeat
+        self.feat_sizes = tuple(feat_sizes)
+        self._tables: Dict[tuple, Tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def _rope_table(self, height: int, width: int,
+                    device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
+        key = (height, width, device)
+        table = self._tables.get(key)
+        if table is None:
+            head_dim = self.internal_dim // self.num_heads
+            table = rope_cos_sin(
+                axial_rope_angles(head_dim, height, width, self.rope_theta, device))
+            self._tables[key] = table
+        return table
+
+    def forward(self,
+                q: torch.Tensor,
+                k: torch.Tensor,
+                v: torch.Tensor,
+                num_k_exclude_rope: int = 0,
+                feat_size: Optional[Tuple[int, int]] = None) -> torch.Tensor:
+        """Attend with RoPE.
+
+        Args:
+            q (torch.Tensor): Queries (B, H*W, embedding_dim).
+            k (torch.Tensor): Keys (B, Nk, kv_in_dim).
+            v (torch.Tensor): Values (B, Nk, kv_in_dim).
+            num_k_exclude_rope (int): Number of trailing keys left unrotated.
+                Defaults to 0.
+            feat_size (Tuple[int, int], optional): Query grid (H, W). Defaults
+                to None (a square grid).
+
+        Returns:
+            torch.Tensor: Output (B, H*W, embedding_dim).
+        """
+        q, k, v = self._project(q, k, v)
+        if feat_size is None:
+            side = math.isqrt(q.shape[-2])
+            if side * side != q.shape[-2]:
+                raise ValueError(f'{q.shape[-2]} query tokens are not a square grid; '
+                                 'pass feat_size=(H, W)')
+            feat_size = (side, side)
+        cos, sin = self._rope_table(feat_size[0], feat_size[1], q.device)
+        num_k_rope = k.shape[-2] - num_k_exclude_rope
+        if num_k_rope != q.shape[-2] and not self.rope_k_repeat:
+            raise ValueError('keys and queries differ in length; set rope_k_repeat')
+        q = apply_rope(q, cos, sin)
+        if num_k_rope > 0:
+            k_rot = apply_rope(k[:, :, :num_k_rope], cos, sin)
+            k = torch.cat([k_rot, k[:, :, num_k_rope:]], dim=2) if num_k_exclude_rope else k_rot
+        return self._attend(q, k, v)

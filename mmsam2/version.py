@@ -1,0 +1,2 @@
+"""mmsam2 version."""
+__version__ = '0.1.0'
