@@ -62,5 +62,13 @@ if ! "$PY" -c 'import mmdet; assert mmdet.__version__ == "3.3.0"' >/dev/null 2>&
 fi
 
 "${PIP[@]}" -r "$ROOT/requirements/optional.txt" -r "$ROOT/requirements/tests.txt"
+
+# Meta's reference implementation, used only by the parity tests. Its sdist
+# would pull a CUDA torch into an isolated build, so build it in place without
+# its CUDA extension and without dependencies (it needs no more than above).
+if ! "$PY" -c 'import importlib.util as u; assert u.find_spec("sam2")' >/dev/null 2>&1; then
+  log "installing Meta's sam2==1.1.0 (reference for parity tests)"
+  SAM2_BUILD_CUDA=0 "${PIP[@]}" --no-deps --no-build-isolation "sam2==1.1.0"
+fi
 "${PIP[@]}" --no-build-isolation --no-deps -e "$ROOT"
 log "done"

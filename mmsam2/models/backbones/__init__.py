@@ -1,1 +1,4 @@
 """backbones."""
+from .hiera import Hiera
+
+__all__ = ['Hiera']

@@ -4,9 +4,11 @@ from .drop_path import DropPath
 from .layer_norm_2d import LayerNorm2d
 from .mlp import MLP
 from .position_encoding import SinePositionEmbedding, sine_embed_1d
+from .random_position_encoding import RandomPositionEmbedding
 from .rope import apply_rope, axial_rope_angles
 
 __all__ = [
     'Attention', 'RoPEAttention', 'DropPath', 'LayerNorm2d', 'MLP',
-    'SinePositionEmbedding', 'sine_embed_1d', 'apply_rope', 'axial_rope_angles'
+    'SinePositionEmbedding', 'sine_embed_1d', 'RandomPositionEmbedding', 'apply_rope',
+    'axial_rope_angles'
 ]

@@ -1,0 +1,4 @@
+"""High-level APIs."""
+from .inference import init_model
+
+__all__ = ['init_model']

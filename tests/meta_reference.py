@@ -1,0 +1,152 @@
+"""Access to Meta's reference implementation (``sam2==1.1.0``) for parity tests.
+
+Meta's package imports a few torchvision functions, and torchvision cannot be
+loaded next to the CPU torch used here. :func:`import_meta_sam2` installs a
+small pure-torch stand-in for exactly those functions (``ToTensor``,
+``Resize``, ``Normalize``, ``batched_nms``, ``box_area``) before importing
+``sam2``; tests skip with a clear reason when ``sam2`` is not installed.
+"""
+import importlib
+import importlib.util
+import sys
+import types
+from typing import List, Sequence
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+META_CONFIGS = {
+    ('sam2', 'tiny'): 'configs/sam2/sam2_hiera_t.yaml',
+    ('sam2', 'small'): 'configs/sam2/sam2_hiera_s.yaml',
+    ('sam2', 'base_plus'): 'configs/sam2/sam2_hiera_b+.yaml',
+    ('sam2', 'large'): 'configs/sam2/sam2_hiera_l.yaml',
+    ('sam2.1', 'tiny'): 'configs/sam2.1/sam2.1_hiera_t.yaml',
+    ('sam2.1', 'small'): 'configs/sam2.1/sam2.1_hiera_s.yaml',
+    ('sam2.1', 'base_plus'): 'configs/sam2.1/sam2.1_hiera_b+.yaml',
+    ('sam2.1', 'large'): 'configs/sam2.1/sam2.1_hiera_l.yaml',
+}
+
+
+class _ToTensor:
+    """HWC uint8 (PIL or ndarray) -> CHW float in [0, 1]."""
+
+    def __call__(self, pic) -> torch.Tensor:
+        arr = np.asarray(pic)
+        if arr.ndim == 2:
+            arr = arr[:, :, None]
+        t = torch.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1)
+        return t.float().div(255) if t.dtype == torch.uint8 else t.float()
+
+
+class _Resize(nn.Module):
+    """Tensor resize as torchvision does it (bilinear, antialiased)."""
+
+    def __init__(self, size: List[int]) -> None:
+        super().__init__()
+        self.size = [int(s) for s in size]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        squeeze = x.dim() == 3
+        y = x.unsqueeze(0) if squeeze else x
+        y = F.interpolate(y, size=self.size, mode='bilinear', align_corners=False,
+                          antialias=True)
+        return y.squeeze(0) if squeeze else y
+
+
+class _Normalize(nn.Module):
+    """Per-channel (x - mean) / std on (..., C, H, W)."""
+
+    def __init__(self, mean: List[float], std: List[float]) -> None:
+        super().__init__()
+        self.register_buffer('mean', torch.tensor(mean).view(-1, 1, 1))
+        self.register_buffer('std', torch.tensor(std).view(-1, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.std
+
+
+def _box_area(boxes: torch.Tensor) -> torch.Tensor:
+    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+
+
+def _batched_nms(boxes: torch.Tensor, scores: torch.Tensor, idxs: torch.Tensor,
+                 iou_threshold: float) -> torch.Tensor:
+    """Greedy NMS per category, indices sorted by decreasing score."""
+    if boxes.numel() == 0:
+        return torch.empty(0, dtype=torch.int64, device=boxes.device)
+    offsets = idxs.to(boxes) * (boxes.max() + 1)
+    b = boxes + offsets[:, None]
+    order = torch.argsort(scores, descending=True, stable=True)
+    area = _box_area(b)
+    keep = []
+    suppressed = torch.zeros(len(b), dtype=torch.bool)
+    for i in order.tolist():
+        if suppressed[i]:
+            continue
+        keep.append(i)
+        lt = torch.maximum(b[i, :2], b[:, :2])
+        rb = torch.minimum(b[i, 2:], b[:, 2:])
+        inter = (rb - lt).clamp(min=0).prod(dim=1)
+        iou = inter / (area[i] + area - inter)
+        suppressed |= iou > iou_threshold
+    return torch.tensor(keep, dtype=torch.int64, device=boxes.device)
+
+
+def _install_torchvision_stand_in() -> None:
+    if 'torchvision' in sys.modules:
+        return
+    tv = types.ModuleType('torchvision')
+    transforms = types.ModuleType('torchvision.transforms')
+    transforms.ToTensor = _ToTensor
+    transforms.Resize = _Resize
+    transforms.Normalize = _Normalize
+    ops = types.ModuleType('torchvision.ops')
+    boxes = types.ModuleType('torchvision.ops.boxes')
+    boxes.batched_nms = _batched_nms
+    boxes.box_area = _box_area
+    ops.boxes = boxes
+    tv.transforms, tv.ops = transforms, ops
+    sys.modules.update({
+        'torchvision': tv,
+        'torchvision.transforms': transforms,
+        'torchvision.ops': ops,
+        'torchvision.ops.boxes': boxes,
+    })
+
+
+def import_meta_sam2() -> types.ModuleType:
+    """Import Meta's ``sam2`` package, or skip the calling test."""
+    if importlib.util.find_spec('sam2') is None:
+        pytest.skip("Meta's reference package is not installed "
+                    '(pip install --no-deps --no-build-isolation sam2==1.1.0)')
+    _install_torchvision_stand_in()
+    return importlib.import_module('sam2')
+
+
+def build_meta_model(version: str, arch: str, image_size: int,
+                     extra_overrides: Sequence[str] = (),
+                     apply_postprocessing: bool = True) -> nn.Module:
+    """Build Meta's ``SAM2Base`` with random weights, in eval mode, fp32 CPU.
+
+    Args:
+        version (str): 'sam2' or 'sam2.1'.
+        arch (str): 'tiny', 'small', 'base_plus' or 'large'.
+        image_size (int): Input resolution (a multiple of 32, e.g. 256).
+        extra_overrides (Sequence[str]): More Hydra overrides.
+        apply_postprocessing (bool): Meta's builder flag: switches on the
+            dynamic multimask fallback in the mask decoder (mmsam2's configs
+            do the same).
+
+    Returns:
+        nn.Module: Meta's model.
+    """
+    import_meta_sam2()
+    from sam2.build_sam import build_sam2
+    overrides = [f'++model.image_size={image_size}', *extra_overrides]
+    model = build_sam2(META_CONFIGS[(version, arch)], ckpt_path=None, device='cpu',
+                       mode='eval', hydra_overrides_extra=overrides,
+                       apply_postprocessing=apply_postprocessing)
+    return model.float().eval()
