@@ -1,4 +1,5 @@
 """Install mmsam2. Does not import torch (it must work on a clean machine)."""
+
 import os.path as osp
 import re
 

@@ -12,6 +12,7 @@ The nodes defined here are: ``RUNNERS``, ``RUNNER_CONSTRUCTORS``, ``LOOPS``,
 ``WEIGHT_INITIALIZERS``, ``TASK_UTILS``, ``METRICS``, ``EVALUATOR``,
 ``VISUALIZERS``, ``VISBACKENDS`` and ``INFERENCERS`` (21 in all).
 """
+
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
@@ -37,40 +38,51 @@ from mmengine.registry import Registry
 
 RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, locations=['mmsam2.engine'])
 RUNNER_CONSTRUCTORS = Registry(
-    'runner constructor', parent=MMENGINE_RUNNER_CONSTRUCTORS, locations=['mmsam2.engine'])
+    'runner constructor', parent=MMENGINE_RUNNER_CONSTRUCTORS, locations=['mmsam2.engine']
+)
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, locations=['mmsam2.engine'])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['mmsam2.engine'])
 LOG_PROCESSORS = Registry(
-    'log_processor', parent=MMENGINE_LOG_PROCESSORS, locations=['mmsam2.engine'])
+    'log_processor', parent=MMENGINE_LOG_PROCESSORS, locations=['mmsam2.engine']
+)
 OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS, locations=['mmsam2.engine'])
 OPTIM_WRAPPERS = Registry(
-    'optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, locations=['mmsam2.engine'])
+    'optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, locations=['mmsam2.engine']
+)
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     'optimizer wrapper constructor',
     parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
-    locations=['mmsam2.engine'])
+    locations=['mmsam2.engine'],
+)
 PARAM_SCHEDULERS = Registry(
-    'parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS, locations=['mmsam2.engine'])
+    'parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS, locations=['mmsam2.engine']
+)
 
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, locations=['mmsam2.datasets'])
 DATA_SAMPLERS = Registry(
-    'data sampler', parent=MMENGINE_DATA_SAMPLERS, locations=['mmsam2.datasets'])
+    'data sampler', parent=MMENGINE_DATA_SAMPLERS, locations=['mmsam2.datasets']
+)
 TRANSFORMS = Registry(
-    'transform', parent=MMENGINE_TRANSFORMS, locations=['mmsam2.datasets.transforms'])
+    'transform', parent=MMENGINE_TRANSFORMS, locations=['mmsam2.datasets.transforms']
+)
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['mmsam2.models'])
 MODEL_WRAPPERS = Registry(
-    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, locations=['mmsam2.models'])
+    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, locations=['mmsam2.models']
+)
 WEIGHT_INITIALIZERS = Registry(
-    'weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS, locations=['mmsam2.models'])
+    'weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS, locations=['mmsam2.models']
+)
 TASK_UTILS = Registry('task util', parent=MMENGINE_TASK_UTILS, locations=['mmsam2.models'])
 
 METRICS = Registry('metric', parent=MMENGINE_METRICS, locations=['mmsam2.evaluation'])
 EVALUATOR = Registry('evaluator', parent=MMENGINE_EVALUATOR, locations=['mmsam2.evaluation'])
 
 VISUALIZERS = Registry(
-    'visualizer', parent=MMENGINE_VISUALIZERS, locations=['mmsam2.visualization'])
+    'visualizer', parent=MMENGINE_VISUALIZERS, locations=['mmsam2.visualization']
+)
 VISBACKENDS = Registry(
-    'vis_backend', parent=MMENGINE_VISBACKENDS, locations=['mmsam2.visualization'])
+    'vis_backend', parent=MMENGINE_VISBACKENDS, locations=['mmsam2.visualization']
+)
 
 INFERENCERS = Registry('inferencer', parent=MMENGINE_INFERENCERS, locations=['mmsam2.apis'])

@@ -1,2 +1,3 @@
 """mmsam2 version."""
+
 __version__ = '0.1.0'

@@ -1,4 +1,5 @@
 """Shared pytest setup: make helpers in ``tests/`` (``meta_reference``) importable."""
+
 import os
 import sys
 

@@ -6,6 +6,7 @@ small pure-torch stand-in for exactly those functions (``ToTensor``,
 ``Resize``, ``Normalize``, ``batched_nms``, ``box_area``) before importing
 ``sam2``; tests skip with a clear reason when ``sam2`` is not installed.
 """
+
 import importlib
 import importlib.util
 import sys
@@ -51,8 +52,7 @@ class _Resize(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         squeeze = x.dim() == 3
         y = x.unsqueeze(0) if squeeze else x
-        y = F.interpolate(y, size=self.size, mode='bilinear', align_corners=False,
-                          antialias=True)
+        y = F.interpolate(y, size=self.size, mode='bilinear', align_corners=False, antialias=True)
         return y.squeeze(0) if squeeze else y
 
 
@@ -72,8 +72,9 @@ def _box_area(boxes: torch.Tensor) -> torch.Tensor:
     return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
 
 
-def _batched_nms(boxes: torch.Tensor, scores: torch.Tensor, idxs: torch.Tensor,
-                 iou_threshold: float) -> torch.Tensor:
+def _batched_nms(
+    boxes: torch.Tensor, scores: torch.Tensor, idxs: torch.Tensor, iou_threshold: float
+) -> torch.Tensor:
     """Greedy NMS per category, indices sorted by decreasing score."""
     if boxes.numel() == 0:
         return torch.empty(0, dtype=torch.int64, device=boxes.device)
@@ -109,26 +110,34 @@ def _install_torchvision_stand_in() -> None:
     boxes.box_area = _box_area
     ops.boxes = boxes
     tv.transforms, tv.ops = transforms, ops
-    sys.modules.update({
-        'torchvision': tv,
-        'torchvision.transforms': transforms,
-        'torchvision.ops': ops,
-        'torchvision.ops.boxes': boxes,
-    })
+    sys.modules.update(
+        {
+            'torchvision': tv,
+            'torchvision.transforms': transforms,
+            'torchvision.ops': ops,
+            'torchvision.ops.boxes': boxes,
+        }
+    )
 
 
 def import_meta_sam2() -> types.ModuleType:
     """Import Meta's ``sam2`` package, or skip the calling test."""
     if importlib.util.find_spec('sam2') is None:
-        pytest.skip("Meta's reference package is not installed "
-                    '(pip install --no-deps --no-build-isolation sam2==1.1.0)')
+        pytest.skip(
+            "Meta's reference package is not installed "
+            '(pip install --no-deps --no-build-isolation sam2==1.1.0)'
+        )
     _install_torchvision_stand_in()
     return importlib.import_module('sam2')
 
 
-def build_meta_model(version: str, arch: str, image_size: int,
-                     extra_overrides: Sequence[str] = (),
-                     apply_postprocessing: bool = True) -> nn.Module:
+def build_meta_model(
+    version: str,
+    arch: str,
+    image_size: int,
+    extra_overrides: Sequence[str] = (),
+    apply_postprocessing: bool = True,
+) -> nn.Module:
     """Build Meta's ``SAM2Base`` with random weights, in eval mode, fp32 CPU.
 
     Args:
@@ -145,8 +154,14 @@ def build_meta_model(version: str, arch: str, image_size: int,
     """
     import_meta_sam2()
     from sam2.build_sam import build_sam2
+
     overrides = [f'++model.image_size={image_size}', *extra_overrides]
-    model = build_sam2(META_CONFIGS[(version, arch)], ckpt_path=None, device='cpu',
-                       mode='eval', hydra_overrides_extra=overrides,
-                       apply_postprocessing=apply_postprocessing)
+    model = build_sam2(
+        META_CONFIGS[(version, arch)],
+        ckpt_path=None,
+        device='cpu',
+        mode='eval',
+        hydra_overrides_extra=overrides,
+        apply_postprocessing=apply_postprocessing,
+    )
     return model.float().eval()

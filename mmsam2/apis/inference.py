@@ -1,4 +1,5 @@
 """Build a SAM 2 model from a config and (optionally) a checkpoint."""
+
 from typing import Optional, Union
 
 import torch.nn as nn
@@ -9,10 +10,12 @@ from mmengine.runner import load_checkpoint
 from mmsam2.registry import MODELS
 
 
-def init_model(config: Union[str, Config],
-               checkpoint: Optional[str] = None,
-               device: str = 'cpu',
-               cfg_options: Optional[dict] = None) -> nn.Module:
+def init_model(
+    config: Union[str, Config],
+    checkpoint: Optional[str] = None,
+    device: str = 'cpu',
+    cfg_options: Optional[dict] = None,
+) -> nn.Module:
     """Build a model from a config file and load a checkpoint.
 
     Both mmsam2 checkpoints and Meta's official SAM 2 / 2.1 ``.pt`` files are

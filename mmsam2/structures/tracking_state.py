@@ -1,4 +1,5 @@
 """Typed per-frame tracking state of SAM 2 (what Meta keeps in nested dicts)."""
+
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
@@ -23,8 +24,10 @@ class PointPrompts:
         if self.coords.dim() != 3 or self.coords.shape[-1] != 2:
             raise ValueError(f'point coords must be (B, P, 2), got {tuple(self.coords.shape)}')
         if tuple(self.labels.shape) != tuple(self.coords.shape[:2]):
-            raise ValueError(f'point labels {tuple(self.labels.shape)} do not match '
-                             f'coords {tuple(self.coords.shape)}')
+            raise ValueError(
+                f'point labels {tuple(self.labels.shape)} do not match '
+                f'coords {tuple(self.coords.shape)}'
+            )
 
     @property
     def num_points(self) -> int:
@@ -82,7 +85,10 @@ class MemoryBank:
 
     def add(self, frame_idx: int, output: FrameOutput, is_cond: bool) -> None:
         """Store ``output`` for ``frame_idx`` in the right dict (moving it if needed)."""
-        target, other = ((self.cond_frames, self.non_cond_frames) if is_cond else
-                         (self.non_cond_frames, self.cond_frames))
+        target, other = (
+            (self.cond_frames, self.non_cond_frames)
+            if is_cond
+            else (self.non_cond_frames, self.cond_frames)
+        )
         other.pop(frame_idx, None)
         target[frame_idx] = output

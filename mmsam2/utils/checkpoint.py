@@ -11,6 +11,7 @@ local files with :func:`load_local_checkpoint`, which
   ``image_encoder.trunk.*`` keys) and converts them to mmsam2's layout, so
   ``init_model``, ``load_from`` and ``--resume`` accept them directly.
 """
+
 import collections
 import os.path as osp
 import pickle
@@ -37,8 +38,9 @@ def is_meta_sam2_state_dict(state_dict: Mapping[str, Any]) -> bool:
     return any(k.startswith('image_encoder.trunk.') for k in state_dict)
 
 
-def convert_meta_sam2_state_dict(state_dict: Mapping[str, torch.Tensor],
-                                 num_fpn_levels: int = 4) -> Dict[str, torch.Tensor]:
+def convert_meta_sam2_state_dict(
+    state_dict: Mapping[str, torch.Tensor], num_fpn_levels: int = 4
+) -> Dict[str, torch.Tensor]:
     """Rename the keys of a Meta SAM 2 state dict to mmsam2's layout.
 
     Args:
@@ -54,7 +56,7 @@ def convert_meta_sam2_state_dict(state_dict: Mapping[str, torch.Tensor],
         new_key = key
         for old, new in META_PREFIXES:
             if key.startswith(old):
-                new_key = new + key[len(old):]
+                new_key = new + key[len(old) :]
                 break
         match = _META_FPN_CONV.match(new_key)
         if match:
@@ -68,19 +70,25 @@ def unwrap_state_dict(checkpoint: Mapping[str, Any]) -> Mapping[str, Any]:
     """The state dict inside a checkpoint (mmengine's or Meta's) or the dict itself."""
     for key in ('state_dict', 'model'):
         inner = checkpoint.get(key)
-        if isinstance(inner, Mapping) and inner and all(
-                isinstance(v, torch.Tensor) for v in inner.values()):
+        if (
+            isinstance(inner, Mapping)
+            and inner
+            and all(isinstance(v, torch.Tensor) for v in inner.values())
+        ):
             return inner
     return checkpoint
 
 
 def _safe_globals() -> list:
     from mmengine.logging import HistoryBuffer
+
     allowed = [HistoryBuffer, np.ndarray, np.dtype, collections.OrderedDict]
     core = getattr(np, '_core', None) or np.core
     allowed += [core.multiarray._reconstruct, core.multiarray.scalar]
-    allowed += [type(np.dtype(t)) for t in ('float16', 'float32', 'float64', 'int32', 'int64',
-                                            'uint8', 'bool')]
+    allowed += [
+        type(np.dtype(t))
+        for t in ('float16', 'float32', 'float64', 'int32', 'int64', 'uint8', 'bool')
+    ]
     return allowed
 
 
@@ -98,9 +106,12 @@ def torch_load(filename: str, map_location: Any = None) -> Any:
         with torch.serialization.safe_globals(_safe_globals()):
             return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
-        warnings.warn(f'{filename} holds objects beyond tensors and plain containers '
-                      f'({str(err).splitlines()[0]}); loading it with weights_only=False. '
-                      'Only load checkpoints you trust.')
+        warnings.warn(
+            f'{filename} holds objects beyond tensors and plain containers '
+            f'({str(err).splitlines()[0]}); loading it with weights_only=False. '
+            'Only load checkpoints you trust.',
+            stacklevel=2,
+        )
         return torch.load(filename, map_location=map_location, weights_only=False)
 
 
@@ -122,8 +133,10 @@ def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
     if isinstance(checkpoint, Mapping):
         state_dict = unwrap_state_dict(checkpoint)
         if is_meta_sam2_state_dict(state_dict):
-            return dict(state_dict=convert_meta_sam2_state_dict(state_dict),
-                        meta=dict(converted_from='meta_sam2'))
+            return dict(
+                state_dict=convert_meta_sam2_state_dict(state_dict),
+                meta=dict(converted_from='meta_sam2'),
+            )
     return checkpoint
 
 
@@ -149,8 +162,9 @@ def _describe_variant(state_dict: Mapping[str, torch.Tensor]) -> str:
     return ', '.join(parts) or 'unknown'
 
 
-def check_state_dict_matches(expected: Mapping[str, torch.Tensor],
-                             state_dict: Mapping[str, torch.Tensor], limit: int = 10) -> None:
+def check_state_dict_matches(
+    expected: Mapping[str, torch.Tensor], state_dict: Mapping[str, torch.Tensor], limit: int = 10
+) -> None:
     """Raise one clear error when keys or shapes differ.
 
     Args:
@@ -160,21 +174,29 @@ def check_state_dict_matches(expected: Mapping[str, torch.Tensor],
     """
     missing = [k for k in expected if k not in state_dict]
     unexpected = [k for k in state_dict if k not in expected]
-    shapes = [(k, tuple(state_dict[k].shape), tuple(v.shape)) for k, v in expected.items()
-              if k in state_dict and tuple(state_dict[k].shape) != tuple(v.shape)]
+    shapes = [
+        (k, tuple(state_dict[k].shape), tuple(v.shape))
+        for k, v in expected.items()
+        if k in state_dict and tuple(state_dict[k].shape) != tuple(v.shape)
+    ]
     if not (missing or unexpected or shapes):
         return
-    lines = [f'checkpoint ({_describe_variant(state_dict)}) does not fit the model '
-             f'({_describe_variant(expected)}):']
-    for title, items in (('missing in checkpoint', missing),
-                         ('not in model', unexpected),
-                         ('shape mismatch (checkpoint vs model)',
-                          [f'{k}: {a} vs {b}' for k, a, b in shapes])):
+    lines = [
+        f'checkpoint ({_describe_variant(state_dict)}) does not fit the model '
+        f'({_describe_variant(expected)}):'
+    ]
+    for title, items in (
+        ('missing in checkpoint', missing),
+        ('not in model', unexpected),
+        ('shape mismatch (checkpoint vs model)', [f'{k}: {a} vs {b}' for k, a, b in shapes]),
+    ):
         if items:
             more = f' (+{len(items) - limit} more)' if len(items) > limit else ''
             lines.append(f'  {len(items)} {title}{more}:')
             lines += [f'    {item}' for item in items[:limit]]
-    lines.append('Check that the config matches the checkpoint (size tiny/small/base_plus/'
-                 'large, SAM 2 vs 2.1), or load non-strictly on purpose with '
-                 'strict_checkpoint=False in the model config.')
+    lines.append(
+        'Check that the config matches the checkpoint (size tiny/small/base_plus/'
+        'large, SAM 2 vs 2.1), or load non-strictly on purpose with '
+        'strict_checkpoint=False in the model config.'
+    )
     raise CheckpointMismatchError('\n'.join(lines))

@@ -8,14 +8,19 @@ With ``--config`` the converted weights are loaded into that model first, so
 a checkpoint that does not fit the config is reported before anything is
 written.
 """
+
 import argparse
 import os
 import os.path as osp
 
 import torch
 
-from mmsam2.utils.checkpoint import (convert_meta_sam2_state_dict, is_meta_sam2_state_dict,
-                                     torch_load, unwrap_state_dict)
+from mmsam2.utils.checkpoint import (
+    convert_meta_sam2_state_dict,
+    is_meta_sam2_state_dict,
+    torch_load,
+    unwrap_state_dict,
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -30,17 +35,20 @@ def main() -> None:
     args = parse_args()
     state_dict = unwrap_state_dict(torch_load(args.src, map_location='cpu'))
     if not is_meta_sam2_state_dict(state_dict):
-        raise SystemExit(f'{args.src} is not a Meta SAM 2 checkpoint '
-                         '(no image_encoder.trunk.* keys)')
+        raise SystemExit(
+            f'{args.src} is not a Meta SAM 2 checkpoint (no image_encoder.trunk.* keys)'
+        )
     converted = convert_meta_sam2_state_dict(state_dict)
     if args.config:
         from mmsam2.apis import init_model
+
         model = init_model(args.config)
         model.load_state_dict(converted, strict=True)
         print(f'verified against {args.config}')
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    torch.save(dict(state_dict=converted, meta=dict(converted_from=osp.basename(args.src))),
-               args.dst)
+    torch.save(
+        dict(state_dict=converted, meta=dict(converted_from=osp.basename(args.src))), args.dst
+    )
     print(f'wrote {len(converted)} tensors to {args.dst}')
 
 

@@ -13,7 +13,8 @@ model = dict(
         position_encoding=dict(type='SinePositionEmbedding', num_pos_feats=256),
         fpn_interp_model='nearest',
         fpn_top_down_levels=[2, 3],
-        scalp=1),
+        scalp=1,
+    ),
     memory_attention=dict(
         type='MemoryAttention',
         d_model=256,
@@ -29,11 +30,19 @@ model = dict(
             pos_enc_at_cross_attn_keys=True,
             pos_enc_at_cross_attn_queries=False,
             self_attention=dict(
-                embedding_dim=256, num_heads=1, downsample_rate=1, dropout=0.1,
-                rope_theta=10000.0),
+                embedding_dim=256, num_heads=1, downsample_rate=1, dropout=0.1, rope_theta=10000.0
+            ),
             cross_attention=dict(
-                embedding_dim=256, num_heads=1, downsample_rate=1, dropout=0.1,
-                rope_theta=10000.0, rope_k_repeat=True, kv_in_dim=64))),
+                embedding_dim=256,
+                num_heads=1,
+                downsample_rate=1,
+                dropout=0.1,
+                rope_theta=10000.0,
+                rope_k_repeat=True,
+                kv_in_dim=64,
+            ),
+        ),
+    ),
     memory_encoder=dict(
         type='MemoryEncoder',
         out_dim=64,
@@ -43,16 +52,25 @@ model = dict(
             type='Fuser',
             num_layers=2,
             layer=dict(
-                type='CXBlock', dim=256, kernel_size=7, padding=3,
-                layer_scale_init_value=1e-6, use_dwconv=True))),
+                type='CXBlock',
+                dim=256,
+                kernel_size=7,
+                padding=3,
+                layer_scale_init_value=1e-6,
+                use_dwconv=True,
+            ),
+        ),
+    ),
     prompt_encoder=dict(type='PromptEncoder'),
     mask_decoder=dict(
         type='MaskDecoder',
         transformer=dict(
-            type='TwoWayTransformer', depth=2, embedding_dim=256, mlp_dim=2048, num_heads=8),
+            type='TwoWayTransformer', depth=2, embedding_dim=256, mlp_dim=2048, num_heads=8
+        ),
         num_multimask_outputs=3,
         iou_head_depth=3,
-        iou_head_hidden_dim=256),
+        iou_head_hidden_dim=256,
+    ),
     num_maskmem=7,
     sigmoid_scale_for_mem_enc=20.0,
     sigmoid_bias_for_mem_enc=-10.0,
@@ -75,5 +93,6 @@ model = dict(
     sam_mask_decoder_extra_args=dict(
         dynamic_multimask_via_stability=True,
         dynamic_multimask_stability_delta=0.05,
-        dynamic_multimask_stability_thresh=0.98),
+        dynamic_multimask_stability_thresh=0.98,
+    ),
 )

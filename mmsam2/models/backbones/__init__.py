@@ -1,4 +1,5 @@
 """backbones."""
+
 from .hiera import Hiera
 
 __all__ = ['Hiera']

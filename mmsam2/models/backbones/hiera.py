@@ -82,7 +82,7 @@ def window_unpartition(
     x = windows.view(-1, nh, nw, wh, ww, c).permute(0, 1, 3, 2, 4, 5)
     x = x.reshape(-1, nh * wh, nw * ww, c)
     h, w = out_hw
-    return x[:, :h, :w] if (nh * wh, nw * ww) != (h, w) else x
+    return x[:, :h, :w]
 
 
 class PatchEmbed(nn.Module):
@@ -191,12 +191,11 @@ class MultiScaleBlock(nn.Module):
         self.drop_path = DropPath(drop_path) if drop_path > 0.0 else nn.Identity()
         self.norm2 = nn.LayerNorm(dim_out, eps=1e-6)
         self.mlp = MLP(dim_out, int(dim_out * mlp_ratio), dim_out, num_layers=2, activation=nn.GELU)
-        if dim != dim_out:
-            self.proj = nn.Linear(dim, dim_out)
+        self.proj = nn.Linear(dim, dim_out) if dim != dim_out else None
 
     def _shortcut(self, x: torch.Tensor, x_normed: torch.Tensor) -> torch.Tensor:
         """Residual branch: projected (from the normed input) and pooled if needed."""
-        if hasattr(self, 'proj'):
+        if self.proj is not None:
             x = self.proj(x_normed)
         return x if self.q_stride is None else max_pool_tokens(x, self.q_stride)
 
@@ -375,7 +374,7 @@ class Hiera(BaseModule):
     ) -> nn.ModuleList:
         """Create all blocks; a stage's first block uses the previous window size."""
         depth = self.stage_ends[-1] + 1
-        drop_rates = [r.item() for r in torch.linspace(0, drop_path_rate, depth)]
+        drop_rates = torch.linspace(0, drop_path_rate, depth, device='cpu').tolist()
         num_heads = self.arch_settings['num_heads']
         stage = 0
         blocks = nn.ModuleList()
@@ -412,9 +411,7 @@ class Hiera(BaseModule):
         pos_embed = F.interpolate(self.pos_embed, size=(h, w), mode='bicubic')
         win_h, win_w = self.pos_embed_window.shape[-2:]
         tiled = self.pos_embed_window.tile(1, 1, math.ceil(h / win_h), math.ceil(w / win_w))
-        if tiled.shape[-2:] != (h, w):
-            tiled = tiled[..., :h, :w]
-        return (pos_embed + tiled).permute(0, 2, 3, 1)
+        return (pos_embed + tiled[..., :h, :w]).permute(0, 2, 3, 1)
 
     def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
         """Extract multi-scale features.

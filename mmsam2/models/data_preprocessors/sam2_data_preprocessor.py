@@ -1,4 +1,5 @@
 """Resize and normalise images or clips for SAM 2 (no torchvision)."""
+
 from typing import Any, Dict, Optional, Sequence, Union
 
 import torch
@@ -11,8 +12,9 @@ IMAGENET_MEAN = (123.675, 116.28, 103.53)
 IMAGENET_STD = (58.395, 57.12, 57.375)
 
 
-def resize_and_normalize(images: torch.Tensor, image_size: int,
-                         mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+def resize_and_normalize(
+    images: torch.Tensor, image_size: int, mean: torch.Tensor, std: torch.Tensor
+) -> torch.Tensor:
     """Resize images to a square and normalise them.
 
     Resizing is bilinear with anti-aliasing (what torchvision's ``Resize`` does
@@ -32,8 +34,9 @@ def resize_and_normalize(images: torch.Tensor, image_size: int,
         raise ValueError(f'expected RGB images (N, 3, H, W), got {tuple(images.shape)}')
     x = images.float()
     if x.shape[-2:] != (image_size, image_size):
-        x = F.interpolate(x, size=(image_size, image_size), mode='bilinear',
-                          align_corners=False, antialias=True)
+        x = F.interpolate(
+            x, size=(image_size, image_size), mode='bilinear', align_corners=False, antialias=True
+        )
     return (x - mean.view(1, 3, 1, 1)) / std.view(1, 3, 1, 1)
 
 
@@ -50,11 +53,13 @@ class SAM2DataPreprocessor(BaseDataPreprocessor):
         non_blocking (bool): Non-blocking device copies. Defaults to False.
     """
 
-    def __init__(self,
-                 image_size: int = 1024,
-                 mean: Sequence[float] = IMAGENET_MEAN,
-                 std: Sequence[float] = IMAGENET_STD,
-                 non_blocking: bool = False) -> None:
+    def __init__(
+        self,
+        image_size: int = 1024,
+        mean: Sequence[float] = IMAGENET_MEAN,
+        std: Sequence[float] = IMAGENET_STD,
+        non_blocking: bool = False,
+    ) -> None:
         super().__init__(non_blocking=non_blocking)
         self.image_size = image_size
         self.register_buffer('mean', torch.tensor(mean, dtype=torch.float32), False)
@@ -72,8 +77,7 @@ class SAM2DataPreprocessor(BaseDataPreprocessor):
         images = images.to(self.mean.device)
         if images.dim() == 5:
             n, t = images.shape[:2]
-            out = resize_and_normalize(images.flatten(0, 1), self.image_size, self.mean,
-                                       self.std)
+            out = resize_and_normalize(images.flatten(0, 1), self.image_size, self.mean, self.std)
             return out.unflatten(0, (n, t))
         return resize_and_normalize(images, self.image_size, self.mean, self.std)
 

@@ -97,11 +97,11 @@ class PromptEncoder(BaseModule):
             coords = torch.cat([coords, coords.new_zeros(batch, 1, 2)], dim=1)
             labels = torch.cat([labels, labels.new_full((batch, 1), PAD_LABEL)], dim=1)
         embedding = self.pe_layer.forward_with_coords(coords, self.input_image_size)
-        labels = labels.unsqueeze(-1)
-        embedding = torch.where(labels == PAD_LABEL, self.not_a_point_embed.weight, embedding)
+        is_pad = (labels == PAD_LABEL).unsqueeze(-1)
+        embedding = torch.where(is_pad, self.not_a_point_embed.weight, embedding)
         kind_table = torch.cat([emb.weight for emb in self.point_embeddings])
-        kind_embedding = kind_table[labels.squeeze(-1).clamp(0, NUM_POINT_KINDS - 1).long()]
-        is_kind = (labels >= 0) & (labels < NUM_POINT_KINDS)
+        kind_embedding = kind_table[labels.clamp(0, NUM_POINT_KINDS - 1).long()]
+        is_kind = ((labels >= 0) & (labels < NUM_POINT_KINDS)).unsqueeze(-1)
         return torch.where(is_kind, embedding + kind_embedding, embedding)
 
     def _embed_boxes(self, boxes: torch.Tensor) -> torch.Tensor:

@@ -1,4 +1,5 @@
 """Multi-head attention of SAM (with optional down-projection) and its RoPE form."""
+
 import math
 from typing import Dict, Optional, Tuple
 
@@ -22,20 +23,23 @@ class Attention(nn.Module):
             (same as ``embedding_dim``).
     """
 
-    def __init__(self,
-                 embedding_dim: int,
-                 num_heads: int,
-                 downsample_rate: int = 1,
-                 dropout: float = 0.0,
-                 kv_in_dim: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        embedding_dim: int,
+        num_heads: int,
+        downsample_rate: int = 1,
+        dropout: float = 0.0,
+        kv_in_dim: Optional[int] = None,
+    ) -> None:
         super().__init__()
         self.embedding_dim = embedding_dim
         self.kv_in_dim = embedding_dim if kv_in_dim is None else kv_in_dim
         self.internal_dim = embedding_dim // downsample_rate
         self.num_heads = num_heads
         if self.internal_dim % num_heads != 0:
-            raise ValueError(f'num_heads ({num_heads}) must divide the internal '
-                             f'dim ({self.internal_dim})')
+            raise ValueError(
+                f'num_heads ({num_heads}) must divide the internal dim ({self.internal_dim})'
+            )
         self.q_proj = nn.Linear(embedding_dim, self.internal_dim)
         self.k_proj = nn.Linear(self.kv_in_dim, self.internal_dim)
         self.v_proj = nn.Linear(self.kv_in_dim, self.internal_dim)
@@ -46,10 +50,14 @@ class Attention(nn.Module):
         """(B, N, C) -> (B, heads, N, C // heads)."""
         return x.unflatten(-1, (self.num_heads, -1)).transpose(1, 2)
 
-    def _project(self, q: torch.Tensor, k: torch.Tensor,
-                 v: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        return (self._split_heads(self.q_proj(q)), self._split_heads(self.k_proj(k)),
-                self._split_heads(self.v_proj(v)))
+    def _project(
+        self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor
+    ) -> Tuple[torch.Tensor, ...]:
+        return (
+            self._split_heads(self.q_proj(q)),
+            self._split_heads(self.k_proj(k)),
+            self._split_heads(self.v_proj(v)),
+        )
 
     def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         dropout_p = self.dropout_p if self.training else 0.0
@@ -87,35 +95,41 @@ class RoPEAttention(Attention):
         **kwargs: Keyword arguments of :class:`Attention`.
     """
 
-    def __init__(self,
-                 *args,
-                 rope_theta: float = 10000.0,
-                 rope_k_repeat: bool = False,
-                 feat_sizes: Tuple[int, int] = (64, 64),
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        rope_theta: float = 10000.0,
+        rope_k_repeat: bool = False,
+        feat_sizes: Tuple[int, int] = (64, 64),
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.rope_theta = rope_theta
         self.rope_k_repeat = rope_k_repeat
         self.feat_sizes = tuple(feat_sizes)
         self._tables: Dict[tuple, Tuple[torch.Tensor, torch.Tensor]] = {}
 
-    def _rope_table(self, height: int, width: int,
-                    device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
+    def _rope_table(
+        self, height: int, width: int, device: torch.device
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
         key = (height, width, device)
         table = self._tables.get(key)
         if table is None:
             head_dim = self.internal_dim // self.num_heads
             table = rope_cos_sin(
-                axial_rope_angles(head_dim, height, width, self.rope_theta, device))
+                axial_rope_angles(head_dim, height, width, self.rope_theta, device)
+            )
             self._tables[key] = table
         return table
 
-    def forward(self,
-                q: torch.Tensor,
-                k: torch.Tensor,
-                v: torch.Tensor,
-                num_k_exclude_rope: int = 0,
-                feat_size: Optional[Tuple[int, int]] = None) -> torch.Tensor:
+    def forward(
+        self,
+        q: torch.Tensor,
+        k: torch.Tensor,
+        v: torch.Tensor,
+        num_k_exclude_rope: int = 0,
+        feat_size: Optional[Tuple[int, int]] = None,
+    ) -> torch.Tensor:
         """Attend with RoPE.
 
         Args:
@@ -134,8 +148,9 @@ class RoPEAttention(Attention):
         if feat_size is None:
             side = math.isqrt(q.shape[-2])
             if side * side != q.shape[-2]:
-                raise ValueError(f'{q.shape[-2]} query tokens are not a square grid; '
-                                 'pass feat_size=(H, W)')
+                raise ValueError(
+                    f'{q.shape[-2]} query tokens are not a square grid; pass feat_size=(H, W)'
+                )
             feat_size = (side, side)
         cos, sin = self._rope_table(feat_size[0], feat_size[1], q.device)
         num_k_rope = k.shape[-2] - num_k_exclude_rope

@@ -1,4 +1,5 @@
 """Channel-wise layer normalisation for (B, C, H, W) maps."""
+
 import torch
 import torch.nn as nn
 

@@ -1,4 +1,5 @@
 """Multi-layer perceptron used throughout SAM 2."""
+
 from typing import Type
 
 import torch
@@ -21,18 +22,21 @@ class MLP(nn.Module):
         sigmoid_output (bool): Apply a sigmoid to the output. Defaults to False.
     """
 
-    def __init__(self,
-                 input_dim: int,
-                 hidden_dim: int,
-                 output_dim: int,
-                 num_layers: int,
-                 activation: Type[nn.Module] = nn.ReLU,
-                 sigmoid_output: bool = False) -> None:
+    def __init__(
+        self,
+        input_dim: int,
+        hidden_dim: int,
+        output_dim: int,
+        num_layers: int,
+        activation: Type[nn.Module] = nn.ReLU,
+        sigmoid_output: bool = False,
+    ) -> None:
         super().__init__()
         dims_in = [input_dim] + [hidden_dim] * (num_layers - 1)
         dims_out = [hidden_dim] * (num_layers - 1) + [output_dim]
         self.layers = nn.ModuleList(
-            nn.Linear(d_in, d_out) for d_in, d_out in zip(dims_in, dims_out))
+            nn.Linear(d_in, d_out) for d_in, d_out in zip(dims_in, dims_out)
+        )
         self.act = activation()
         self.sigmoid_output = sigmoid_output
 

@@ -1,4 +1,5 @@
 """Sine position encodings (2-D maps and 1-D indices)."""
+
 import math
 from typing import Dict, Optional, Tuple
 
@@ -8,8 +9,7 @@ import torch.nn as nn
 from mmsam2.registry import MODELS
 
 
-def sine_frequencies(num_feats: int, temperature: float,
-                     device: torch.device) -> torch.Tensor:
+def sine_frequencies(num_feats: int, temperature: float, device: torch.device) -> torch.Tensor:
     """Frequencies ``temperature ** (2 * (i // 2) / num_feats)`` for i < num_feats.
 
     Args:
@@ -21,11 +21,10 @@ def sine_frequencies(num_feats: int, temperature: float,
         torch.Tensor: Shape (num_feats, ), float32.
     """
     idx = torch.arange(num_feats, dtype=torch.float32, device=device)
-    return temperature**(2 * torch.div(idx, 2, rounding_mode='floor') / num_feats)
+    return temperature ** (2 * torch.div(idx, 2, rounding_mode='floor') / num_feats)
 
 
-def sine_embed_1d(positions: torch.Tensor, dim: int,
-                  temperature: float = 10000) -> torch.Tensor:
+def sine_embed_1d(positions: torch.Tensor, dim: int, temperature: float = 10000) -> torch.Tensor:
     """1-D sine/cosine embedding of (possibly fractional) positions.
 
     The first ``dim // 2`` channels are sines, the last ``dim // 2`` cosines.
@@ -45,8 +44,7 @@ def sine_embed_1d(positions: torch.Tensor, dim: int,
 
 def _interleave_sin_cos(angles: torch.Tensor) -> torch.Tensor:
     """Sine of even channels and cosine of odd channels, interleaved (..., C)."""
-    return torch.stack((angles[..., 0::2].sin(), angles[..., 1::2].cos()),
-                       dim=-1).flatten(-2)
+    return torch.stack((angles[..., 0::2].sin(), angles[..., 1::2].cos()), dim=-1).flatten(-2)
 
 
 @MODELS.register_module()
@@ -65,11 +63,13 @@ class SinePositionEmbedding(nn.Module):
             with ``normalize=True``. Defaults to None (2 * pi).
     """
 
-    def __init__(self,
-                 num_pos_feats: int,
-                 temperature: float = 10000,
-                 normalize: bool = True,
-                 scale: Optional[float] = None) -> None:
+    def __init__(
+        self,
+        num_pos_feats: int,
+        temperature: float = 10000,
+        normalize: bool = True,
+        scale: Optional[float] = None,
+    ) -> None:
         super().__init__()
         if num_pos_feats % 2 != 0:
             raise ValueError(f'num_pos_feats must be even, got {num_pos_feats}')
@@ -81,8 +81,7 @@ class SinePositionEmbedding(nn.Module):
         self.scale = 2 * math.pi if scale is None else scale
         self._cache: Dict[Tuple[int, int, torch.device], torch.Tensor] = {}
 
-    def _encode_map(self, height: int, width: int,
-                    device: torch.device) -> torch.Tensor:
+    def _encode_map(self, height: int, width: int, device: torch.device) -> torch.Tensor:
         half = self.num_pos_feats // 2
         y = torch.arange(1, height + 1, dtype=torch.float32, device=device)
         x = torch.arange(1, width + 1, dtype=torch.float32, device=device)
@@ -93,8 +92,13 @@ class SinePositionEmbedding(nn.Module):
         freqs = sine_frequencies(half, self.temperature, device)
         pos_y = _interleave_sin_cos(y[:, None] / freqs)  # (H, half)
         pos_x = _interleave_sin_cos(x[:, None] / freqs)  # (W, half)
-        pos = torch.cat((pos_y[:, None, :].expand(height, width, half),
-                         pos_x[None, :, :].expand(height, width, half)), dim=-1)
+        pos = torch.cat(
+            (
+                pos_y[:, None, :].expand(height, width, half),
+                pos_x[None, :, :].expand(height, width, half),
+            ),
+            dim=-1,
+        )
         return pos.permute(2, 0, 1).contiguous()
 
     @torch.no_grad()

@@ -1,11 +1,13 @@
 """Axial 2-D rotary position encoding (RoPE) on real tensors."""
+
 from typing import Tuple
 
 import torch
 
 
-def axial_rope_angles(dim: int, height: int, width: int, theta: float = 10000.0,
-                      device: torch.device = None) -> torch.Tensor:
+def axial_rope_angles(
+    dim: int, height: int, width: int, theta: float = 10000.0, device: torch.device = None
+) -> torch.Tensor:
     """Rotation angles of axial 2-D RoPE for a (height, width) token grid.
 
     Tokens are in row-major order. The first ``dim // 4`` channel pairs rotate
@@ -23,7 +25,7 @@ def axial_rope_angles(dim: int, height: int, width: int, theta: float = 10000.0,
     """
     if dim % 4 != 0:
         raise ValueError(f'2-D RoPE needs a head dim divisible by 4, got {dim}')
-    freqs = 1.0 / (theta**(torch.arange(0, dim, 4, device=device)[:dim // 4].float() / dim))
+    freqs = 1.0 / (theta ** (torch.arange(0, dim, 4, device=device)[: dim // 4].float() / dim))
     idx = torch.arange(height * width, dtype=torch.float32, device=device)
     cols = idx % width
     rows = torch.div(idx, width, rounding_mode='floor')

@@ -1,4 +1,5 @@
 """Fuser of SAM 2's memory encoder: a stack of ConvNeXt blocks."""
+
 import copy
 from typing import Optional
 
@@ -28,23 +29,28 @@ class CXBlock(nn.Module):
         use_dwconv (bool): Make the spatial conv depth-wise. Defaults to True.
     """
 
-    def __init__(self,
-                 dim: int,
-                 kernel_size: int = 7,
-                 padding: int = 3,
-                 drop_path: float = 0.0,
-                 layer_scale_init_value: float = 1e-6,
-                 use_dwconv: bool = True) -> None:
+    def __init__(
+        self,
+        dim: int,
+        kernel_size: int = 7,
+        padding: int = 3,
+        drop_path: float = 0.0,
+        layer_scale_init_value: float = 1e-6,
+        use_dwconv: bool = True,
+    ) -> None:
         super().__init__()
         self.dwconv = nn.Conv2d(
-            dim, dim, kernel_size, padding=padding, groups=dim if use_dwconv else 1)
+            dim, dim, kernel_size, padding=padding, groups=dim if use_dwconv else 1
+        )
         self.norm = LayerNorm2d(dim, eps=1e-6)
         self.pwconv1 = nn.Linear(dim, 4 * dim)
         self.act = nn.GELU()
         self.pwconv2 = nn.Linear(4 * dim, dim)
         self.gamma = (
-            nn.Parameter(torch.full((dim, ), layer_scale_init_value))
-            if layer_scale_init_value > 0 else None)
+            nn.Parameter(torch.full((dim,), layer_scale_init_value))
+            if layer_scale_init_value > 0
+            else None
+        )
         self.drop_path = DropPath(drop_path)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -76,11 +82,13 @@ class Fuser(nn.Module):
         input_projection (bool): Apply a 1x1 conv first. Defaults to False.
     """
 
-    def __init__(self,
-                 layer: dict,
-                 num_layers: int,
-                 dim: Optional[int] = None,
-                 input_projection: bool = False) -> None:
+    def __init__(
+        self,
+        layer: dict,
+        num_layers: int,
+        dim: Optional[int] = None,
+        input_projection: bool = False,
+    ) -> None:
         super().__init__()
         if input_projection and dim is None:
             raise ValueError('input_projection=True needs dim')

@@ -1,4 +1,5 @@
 """Mask down-sampler of SAM 2's memory encoder."""
+
 import math
 
 import torch.nn as nn
@@ -47,13 +48,15 @@ class MaskDownSampler(nn.Module):
             Defaults to 'GELU'.
     """
 
-    def __init__(self,
-                 embed_dim: int = 256,
-                 kernel_size: int = 4,
-                 stride: int = 4,
-                 padding: int = 0,
-                 total_stride: int = 16,
-                 activation: str = 'GELU') -> None:
+    def __init__(
+        self,
+        embed_dim: int = 256,
+        kernel_size: int = 4,
+        stride: int = 4,
+        padding: int = 0,
+        total_stride: int = 16,
+        activation: str = 'GELU',
+    ) -> None:
         super().__init__()
         act_layer = getattr(nn, activation, None)
         if not (isinstance(act_layer, type) and issubclass(act_layer, nn.Module)):
@@ -63,7 +66,8 @@ class MaskDownSampler(nn.Module):
         for _ in range(_num_stages(stride, total_stride)):
             out_chans = in_chans * stride**2
             self.encoder.append(
-                nn.Conv2d(in_chans, out_chans, kernel_size, stride=stride, padding=padding))
+                nn.Conv2d(in_chans, out_chans, kernel_size, stride=stride, padding=padding)
+            )
             self.encoder.append(LayerNorm2d(out_chans))
             self.encoder.append(act_layer())
             in_chans = out_chans

@@ -5,6 +5,7 @@ and then to the memory bank (spatial memories of past frames with RoPE, plus
 object-pointer tokens without it), followed by a feed-forward block; all three
 sub-blocks are pre-norm residuals. Tensors are batch-first, (B, N, C).
 """
+
 import copy
 from typing import Callable, Dict, Optional, Tuple
 
@@ -73,21 +74,24 @@ class MemoryAttentionLayer(BaseModule):
             Defaults to None.
     """
 
-    def __init__(self,
-                 self_attention: dict,
-                 cross_attention: dict,
-                 d_model: int = 256,
-                 dim_feedforward: int = 2048,
-                 dropout: float = 0.1,
-                 activation: str = 'relu',
-                 pos_enc_at_attn: bool = False,
-                 pos_enc_at_cross_attn_keys: bool = True,
-                 pos_enc_at_cross_attn_queries: bool = False,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        self_attention: dict,
+        cross_attention: dict,
+        d_model: int = 256,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: str = 'relu',
+        pos_enc_at_attn: bool = False,
+        pos_enc_at_cross_attn_keys: bool = True,
+        pos_enc_at_cross_attn_queries: bool = False,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if activation not in _ACTIVATIONS:
             raise ValueError(
-                f'activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}')
+                f'activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}'
+            )
         self.d_model = d_model
         self.self_attn = _build_rope_attention(self_attention)
         self.cross_attn_image = _build_rope_attention(cross_attention)
@@ -105,22 +109,30 @@ class MemoryAttentionLayer(BaseModule):
         self.pos_enc_at_cross_attn_keys = pos_enc_at_cross_attn_keys
         self.pos_enc_at_cross_attn_queries = pos_enc_at_cross_attn_queries
 
-    def _self_attend(self, query: Tensor, query_pos: Optional[Tensor],
-                     feat_size: Optional[Tuple[int, int]]) -> Tensor:
+    def _self_attend(
+        self, query: Tensor, query_pos: Optional[Tensor], feat_size: Optional[Tuple[int, int]]
+    ) -> Tensor:
         """Pre-norm residual self-attention over the (B, HW, C) tokens."""
         x = self.norm1(query)
         qk = _add_pos(x, query_pos) if self.pos_enc_at_attn else x
         return query + self.dropout1(self.self_attn(qk, qk, x, feat_size=feat_size))
 
-    def _cross_attend(self, query: Tensor, memory: Tensor, query_pos: Optional[Tensor],
-                      memory_pos: Optional[Tensor], num_k_exclude_rope: int,
-                      feat_size: Optional[Tuple[int, int]]) -> Tensor:
+    def _cross_attend(
+        self,
+        query: Tensor,
+        memory: Tensor,
+        query_pos: Optional[Tensor],
+        memory_pos: Optional[Tensor],
+        num_k_exclude_rope: int,
+        feat_size: Optional[Tuple[int, int]],
+    ) -> Tensor:
         """Pre-norm residual cross-attention from (B, HW, C) to (B, M, C_mem)."""
         x = self.norm2(query)
         q = _add_pos(x, query_pos) if self.pos_enc_at_cross_attn_queries else x
         k = _add_pos(memory, memory_pos) if self.pos_enc_at_cross_attn_keys else memory
         out = self.cross_attn_image(
-            q, k, memory, num_k_exclude_rope=num_k_exclude_rope, feat_size=feat_size)
+            q, k, memory, num_k_exclude_rope=num_k_exclude_rope, feat_size=feat_size
+        )
         return query + self.dropout2(out)
 
     def _feed_forward(self, query: Tensor) -> Tensor:
@@ -128,13 +140,15 @@ class MemoryAttentionLayer(BaseModule):
         x = self.activation(self.linear1(self.norm3(query)))
         return query + self.dropout3(self.linear2(self.dropout(x)))
 
-    def forward(self,
-                query: Tensor,
-                memory: Tensor,
-                query_pos: Optional[Tensor] = None,
-                memory_pos: Optional[Tensor] = None,
-                num_k_exclude_rope: int = 0,
-                feat_size: Optional[Tuple[int, int]] = None) -> Tensor:
+    def forward(
+        self,
+        query: Tensor,
+        memory: Tensor,
+        query_pos: Optional[Tensor] = None,
+        memory_pos: Optional[Tensor] = None,
+        num_k_exclude_rope: int = 0,
+        feat_size: Optional[Tuple[int, int]] = None,
+    ) -> Tensor:
         """Update the current frame's tokens with one block.
 
         Args:
@@ -153,8 +167,9 @@ class MemoryAttentionLayer(BaseModule):
             Tensor: Updated tokens (B, HW, C).
         """
         query = self._self_attend(query, query_pos, feat_size)
-        query = self._cross_attend(query, memory, query_pos, memory_pos, num_k_exclude_rope,
-                                   feat_size)
+        query = self._cross_attend(
+            query, memory, query_pos, memory_pos, num_k_exclude_rope, feat_size
+        )
         return self._feed_forward(query)
 
 
@@ -175,53 +190,67 @@ class MemoryAttention(BaseModule):
             Defaults to None.
     """
 
-    def __init__(self,
-                 layer: dict,
-                 num_layers: int = 4,
-                 d_model: int = 256,
-                 pos_enc_at_input: bool = True,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        layer: dict,
+        num_layers: int = 4,
+        d_model: int = 256,
+        pos_enc_at_input: bool = True,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if num_layers < 1:
             raise ValueError(f'num_layers must be >= 1, got {num_layers}')
         first = MODELS.build({'type': 'MemoryAttentionLayer', **layer})
-        self.layers = nn.ModuleList([first] +
-                                    [copy.deepcopy(first) for _ in range(num_layers - 1)])
+        self.layers = nn.ModuleList([first] + [copy.deepcopy(first) for _ in range(num_layers - 1)])
         self.num_layers = num_layers
         self.d_model = d_model
         self.pos_enc_at_input = pos_enc_at_input
         self.norm = nn.LayerNorm(d_model)
 
     @staticmethod
-    def _check_inputs(curr: Tensor, memory: Tensor, curr_pos: Optional[Tensor],
-                      memory_pos: Optional[Tensor], num_obj_ptr_tokens: int,
-                      feat_size: Optional[Tuple[int, int]]) -> None:
+    def _check_inputs(
+        curr: Tensor,
+        memory: Tensor,
+        curr_pos: Optional[Tensor],
+        memory_pos: Optional[Tensor],
+        num_obj_ptr_tokens: int,
+        feat_size: Optional[Tuple[int, int]],
+    ) -> None:
         """Raise ValueError on inconsistent shapes (see :meth:`forward`)."""
         if curr.dim() != 3 or memory.dim() != 3:
-            raise ValueError('curr and memory must be batch-first (B, N, C), got shapes '
-                             f'{tuple(curr.shape)} and {tuple(memory.shape)}')
+            raise ValueError(
+                'curr and memory must be batch-first (B, N, C), got shapes '
+                f'{tuple(curr.shape)} and {tuple(memory.shape)}'
+            )
         if curr.shape[0] != memory.shape[0]:
-            raise ValueError(f'batch size differs between curr ({curr.shape[0]}) and '
-                             f'memory ({memory.shape[0]})')
-        for name, pos, ref in (('curr_pos', curr_pos, curr), ('memory_pos', memory_pos,
-                                                              memory)):
+            raise ValueError(
+                f'batch size differs between curr ({curr.shape[0]}) and memory ({memory.shape[0]})'
+            )
+        for name, pos, ref in (('curr_pos', curr_pos, curr), ('memory_pos', memory_pos, memory)):
             if pos is not None and pos.shape != ref.shape:
-                raise ValueError(f'{name} has shape {tuple(pos.shape)}, expected '
-                                 f'{tuple(ref.shape)}')
+                raise ValueError(
+                    f'{name} has shape {tuple(pos.shape)}, expected {tuple(ref.shape)}'
+                )
         if not 0 <= num_obj_ptr_tokens <= memory.shape[1]:
-            raise ValueError(f'num_obj_ptr_tokens ({num_obj_ptr_tokens}) must lie in '
-                             f'[0, {memory.shape[1]}] (number of memory tokens)')
+            raise ValueError(
+                f'num_obj_ptr_tokens ({num_obj_ptr_tokens}) must lie in '
+                f'[0, {memory.shape[1]}] (number of memory tokens)'
+            )
         if feat_size is not None and feat_size[0] * feat_size[1] != curr.shape[1]:
-            raise ValueError(f'feat_size {tuple(feat_size)} does not match the '
-                             f'{curr.shape[1]} tokens of curr')
+            raise ValueError(
+                f'feat_size {tuple(feat_size)} does not match the {curr.shape[1]} tokens of curr'
+            )
 
-    def forward(self,
-                curr: Tensor,
-                memory: Tensor,
-                curr_pos: Optional[Tensor] = None,
-                memory_pos: Optional[Tensor] = None,
-                num_obj_ptr_tokens: int = 0,
-                feat_size: Optional[Tuple[int, int]] = None) -> Tensor:
+    def forward(
+        self,
+        curr: Tensor,
+        memory: Tensor,
+        curr_pos: Optional[Tensor] = None,
+        memory_pos: Optional[Tensor] = None,
+        num_obj_ptr_tokens: int = 0,
+        feat_size: Optional[Tuple[int, int]] = None,
+    ) -> Tensor:
         """Condition the current frame's features on the memory bank.
 
         Args:
@@ -253,5 +282,6 @@ class MemoryAttention(BaseModule):
                 query_pos=curr_pos,
                 memory_pos=memory_pos,
                 num_k_exclude_rope=num_obj_ptr_tokens,
-                feat_size=feat_size)
+                feat_size=feat_size,
+            )
         return self.norm(output)

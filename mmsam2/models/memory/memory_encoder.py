@@ -1,4 +1,5 @@
 """Memory encoder of SAM 2: turns a frame's features and mask into a memory."""
+
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -28,32 +29,31 @@ class MemoryEncoder(BaseModule):
             Defaults to None.
     """
 
-    def __init__(self,
-                 mask_downsampler: dict,
-                 fuser: dict,
-                 position_encoding: dict,
-                 out_dim: int = 64,
-                 in_dim: int = 256,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        mask_downsampler: dict,
+        fuser: dict,
+        position_encoding: dict,
+        out_dim: int = 64,
+        in_dim: int = 256,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.mask_downsampler = MODELS.build({
-            'type': 'MaskDownSampler',
-            'embed_dim': in_dim,
-            **mask_downsampler
-        })
+        self.mask_downsampler = MODELS.build(
+            {'type': 'MaskDownSampler', 'embed_dim': in_dim, **mask_downsampler}
+        )
         self.pix_feat_proj = nn.Conv2d(in_dim, in_dim, kernel_size=1)
         self.fuser = MODELS.build({'type': 'Fuser', **fuser})
-        self.position_encoding = MODELS.build({
-            'type': 'SinePositionEmbedding',
-            **position_encoding
-        })
+        self.position_encoding = MODELS.build(
+            {'type': 'SinePositionEmbedding', **position_encoding}
+        )
         self.out_proj = (
-            nn.Conv2d(in_dim, out_dim, kernel_size=1) if out_dim != in_dim else nn.Identity())
+            nn.Conv2d(in_dim, out_dim, kernel_size=1) if out_dim != in_dim else nn.Identity()
+        )
 
-    def forward(self,
-                pix_feat: Tensor,
-                masks: Tensor,
-                skip_mask_sigmoid: bool = False) -> Dict[str, Union[Tensor, List[Tensor]]]:
+    def forward(
+        self, pix_feat: Tensor, masks: Tensor, skip_mask_sigmoid: bool = False
+    ) -> Dict[str, Union[Tensor, List[Tensor]]]:
         """Encode one memory per sample.
 
         Args:

@@ -67,8 +67,9 @@ class SAM2FPNNeck(BaseModule):
         in_channels (List[int]): Input channels per level, high resolution
             first.
         d_model (int): Output channels. Defaults to 256.
-        position_encoding (dict): Config of the position encoding module.
-            Defaults to ``dict(type='SinePositionEmbedding', num_pos_feats=256)``.
+        position_encoding (dict, optional): Config of the position encoding
+            module. Defaults to None, meaning
+            ``dict(type='SinePositionEmbedding', num_pos_feats=256)``.
         kernel_size (int): Kernel size of the lateral convs. Defaults to 1.
         stride (int): Stride of the lateral convs. Defaults to 1.
         padding (int): Padding of the lateral convs. Defaults to 0.
@@ -89,7 +90,7 @@ class SAM2FPNNeck(BaseModule):
         self,
         in_channels: List[int],
         d_model: int = 256,
-        position_encoding: dict = dict(type='SinePositionEmbedding', num_pos_feats=256),
+        position_encoding: Optional[dict] = None,
         kernel_size: int = 1,
         stride: int = 1,
         padding: int = 0,
@@ -121,6 +122,8 @@ class SAM2FPNNeck(BaseModule):
             nn.Conv2d(c, d_model, kernel_size=kernel_size, stride=stride, padding=padding)
             for c in self.in_channels
         )
+        if position_encoding is None:
+            position_encoding = dict(type='SinePositionEmbedding', num_pos_feats=256)
         self.position_encoding = MODELS.build(position_encoding)
 
     def _check_inputs(self, feats: Sequence[torch.Tensor]) -> None:

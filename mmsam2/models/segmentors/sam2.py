@@ -1,4 +1,5 @@
 """SAM 2: promptable segmentation of images and videos with a streaming memory."""
+
 import copy
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple, Union
@@ -11,8 +12,12 @@ from torch.nn.init import trunc_normal_
 
 from mmsam2.registry import MODELS
 from mmsam2.structures import FrameOutput, MemoryBank, PointPrompts
-from mmsam2.utils.checkpoint import (check_state_dict_matches, convert_meta_sam2_state_dict,
-                                     is_meta_sam2_state_dict)
+from mmsam2.utils.checkpoint import (
+    check_state_dict_matches,
+    convert_meta_sam2_state_dict,
+    is_meta_sam2_state_dict,
+)
+
 from ..layers import MLP, sine_embed_1d
 from ..utils.memory_selection import recent_memory_frame_indices, select_closest_cond_frames
 
@@ -47,8 +52,10 @@ class ImageFeatures:
 
     def expand(self, batch_size: int) -> 'ImageFeatures':
         """Repeat single-image features for ``batch_size`` objects (views, no copy)."""
-        return ImageFeatures([f.expand(batch_size, -1, -1, -1) for f in self.feats],
-                             [p.expand(batch_size, -1, -1, -1) for p in self.pos])
+        return ImageFeatures(
+            [f.expand(batch_size, -1, -1, -1) for f in self.feats],
+            [p.expand(batch_size, -1, -1, -1) for p in self.pos],
+        )
 
 
 @dataclass
@@ -95,10 +102,11 @@ class SAM2(BaseModel):
             ``in_channels`` default to the backbone's ``out_channels``.
         memory_attention (dict): Memory attention config.
         memory_encoder (dict): Memory encoder config.
-        prompt_encoder (dict): Prompt encoder config; sizes are filled in
-            from ``image_size``. Defaults to ``dict(type='PromptEncoder')``.
-        mask_decoder (dict): Mask decoder config; the flags below are filled
-            in. Defaults to ``dict(type='MaskDecoder')``.
+        prompt_encoder (dict, optional): Prompt encoder config; sizes are
+            filled in from ``image_size``. Defaults to None
+            (``dict(type='PromptEncoder')``).
+        mask_decoder (dict, optional): Mask decoder config; the flags below
+            are filled in. Defaults to None (``dict(type='MaskDecoder')``).
         data_preprocessor (dict, optional): Defaults to
             ``SAM2DataPreprocessor`` at ``image_size``.
         num_maskmem (int): Memory size: 1 prompted slot + recent frames.
@@ -169,48 +177,50 @@ class SAM2(BaseModel):
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
-    def __init__(self,
-                 backbone: ConfigType,
-                 neck: ConfigType,
-                 memory_attention: ConfigType,
-                 memory_encoder: ConfigType,
-                 prompt_encoder: ConfigType = dict(type='PromptEncoder'),
-                 mask_decoder: ConfigType = dict(type='MaskDecoder'),
-                 data_preprocessor: Optional[dict] = None,
-                 num_maskmem: int = 7,
-                 image_size: int = 512,
-                 backbone_stride: int = 16,
-                 sigmoid_scale_for_mem_enc: float = 1.0,
-                 sigmoid_bias_for_mem_enc: float = 0.0,
-                 binarize_mask_from_pts_for_mem_enc: bool = False,
-                 use_mask_input_as_output_without_sam: bool = False,
-                 max_cond_frames_in_attn: int = -1,
-                 directly_add_no_mem_embed: bool = False,
-                 use_high_res_features_in_sam: bool = False,
-                 multimask_output_in_sam: bool = False,
-                 multimask_min_pt_num: int = 1,
-                 multimask_max_pt_num: int = 1,
-                 multimask_output_for_tracking: bool = False,
-                 use_multimask_token_for_obj_ptr: bool = False,
-                 iou_prediction_use_sigmoid: bool = False,
-                 memory_temporal_stride_for_eval: int = 1,
-                 non_overlap_masks_for_mem_enc: bool = False,
-                 use_obj_ptrs_in_encoder: bool = False,
-                 max_obj_ptrs_in_encoder: int = 16,
-                 add_tpos_enc_to_obj_ptrs: bool = True,
-                 proj_tpos_enc_in_obj_ptrs: bool = False,
-                 use_signed_tpos_enc_to_obj_ptrs: bool = False,
-                 only_obj_ptrs_in_the_past_for_eval: bool = False,
-                 pred_obj_scores: bool = False,
-                 pred_obj_scores_mlp: bool = False,
-                 fixed_no_obj_ptr: bool = False,
-                 soft_no_obj_ptr: bool = False,
-                 use_mlp_for_obj_ptr_proj: bool = False,
-                 no_obj_embed_spatial: bool = False,
-                 sam_mask_decoder_extra_args: Optional[dict] = None,
-                 fill_hole_area: int = 0,
-                 strict_checkpoint: bool = True,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        backbone: ConfigType,
+        neck: ConfigType,
+        memory_attention: ConfigType,
+        memory_encoder: ConfigType,
+        prompt_encoder: Optional[ConfigType] = None,
+        mask_decoder: Optional[ConfigType] = None,
+        data_preprocessor: Optional[dict] = None,
+        num_maskmem: int = 7,
+        image_size: int = 512,
+        backbone_stride: int = 16,
+        sigmoid_scale_for_mem_enc: float = 1.0,
+        sigmoid_bias_for_mem_enc: float = 0.0,
+        binarize_mask_from_pts_for_mem_enc: bool = False,
+        use_mask_input_as_output_without_sam: bool = False,
+        max_cond_frames_in_attn: int = -1,
+        directly_add_no_mem_embed: bool = False,
+        use_high_res_features_in_sam: bool = False,
+        multimask_output_in_sam: bool = False,
+        multimask_min_pt_num: int = 1,
+        multimask_max_pt_num: int = 1,
+        multimask_output_for_tracking: bool = False,
+        use_multimask_token_for_obj_ptr: bool = False,
+        iou_prediction_use_sigmoid: bool = False,
+        memory_temporal_stride_for_eval: int = 1,
+        non_overlap_masks_for_mem_enc: bool = False,
+        use_obj_ptrs_in_encoder: bool = False,
+        max_obj_ptrs_in_encoder: int = 16,
+        add_tpos_enc_to_obj_ptrs: bool = True,
+        proj_tpos_enc_in_obj_ptrs: bool = False,
+        use_signed_tpos_enc_to_obj_ptrs: bool = False,
+        only_obj_ptrs_in_the_past_for_eval: bool = False,
+        pred_obj_scores: bool = False,
+        pred_obj_scores_mlp: bool = False,
+        fixed_no_obj_ptr: bool = False,
+        soft_no_obj_ptr: bool = False,
+        use_mlp_for_obj_ptr_proj: bool = False,
+        no_obj_embed_spatial: bool = False,
+        sam_mask_decoder_extra_args: Optional[dict] = None,
+        fill_hole_area: int = 0,
+        strict_checkpoint: bool = True,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='SAM2DataPreprocessor', image_size=image_size)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -219,8 +229,10 @@ class SAM2(BaseModel):
         if fixed_no_obj_ptr and not (pred_obj_scores and use_obj_ptrs_in_encoder):
             raise ValueError('fixed_no_obj_ptr needs pred_obj_scores and use_obj_ptrs_in_encoder')
         if image_size % backbone_stride != 0:
-            raise ValueError(f'image_size {image_size} must be a multiple of the backbone '
-                             f'stride {backbone_stride}')
+            raise ValueError(
+                f'image_size {image_size} must be a multiple of the backbone '
+                f'stride {backbone_stride}'
+            )
         self.image_size = image_size
         self.backbone_stride = backbone_stride
         self.num_maskmem = num_maskmem
@@ -260,28 +272,34 @@ class SAM2(BaseModel):
         self.memory_attention = _build(memory_attention)
         self.memory_encoder = _build(memory_encoder)
         out_proj = getattr(self.memory_encoder, 'out_proj', None)
-        self.mem_dim = out_proj.weight.shape[0] if hasattr(out_proj, 'weight') else \
-            self.hidden_dim
-        self._build_sam_heads(prompt_encoder, mask_decoder, sam_mask_decoder_extra_args)
+        self.mem_dim = out_proj.weight.shape[0] if hasattr(out_proj, 'weight') else self.hidden_dim
+        self._build_sam_heads(
+            prompt_encoder or dict(type='PromptEncoder'),
+            mask_decoder or dict(type='MaskDecoder'),
+            sam_mask_decoder_extra_args,
+        )
         self._build_memory_embeddings(no_obj_embed_spatial)
 
     # ------------------------------------------------------------------ build
-    def _build_sam_heads(self, prompt_encoder: ConfigType, mask_decoder: ConfigType,
-                         extra_args: Optional[dict]) -> None:
+    def _build_sam_heads(
+        self, prompt_encoder: ConfigType, mask_decoder: ConfigType, extra_args: Optional[dict]
+    ) -> None:
         embed_side = self.image_size // self.backbone_stride
         self.prompt_encoder = _build(
             prompt_encoder,
             embed_dim=self.hidden_dim,
             image_embedding_size=(embed_side, embed_side),
             input_image_size=(self.image_size, self.image_size),
-            mask_in_chans=16)
+            mask_in_chans=16,
+        )
         decoder_defaults = dict(
             transformer_dim=self.hidden_dim,
             use_high_res_features=self.use_high_res_features_in_sam,
             iou_prediction_use_sigmoid=self.iou_prediction_use_sigmoid,
             pred_obj_scores=self.pred_obj_scores,
             pred_obj_scores_mlp=self.pred_obj_scores_mlp,
-            use_multimask_token_for_obj_ptr=self.use_multimask_token_for_obj_ptr)
+            use_multimask_token_for_obj_ptr=self.use_multimask_token_for_obj_ptr,
+        )
         if isinstance(mask_decoder, dict):
             mask_decoder = {**mask_decoder, **(extra_args or {})}
         self.mask_decoder = _build(mask_decoder, **decoder_defaults)
@@ -290,12 +308,16 @@ class SAM2(BaseModel):
             self.mask_downsample = nn.Conv2d(1, 1, kernel_size=4, stride=4)
             self.obj_ptr_proj = (
                 MLP(self.hidden_dim, self.hidden_dim, self.hidden_dim, 3)
-                if self.use_mlp_for_obj_ptr_proj else nn.Linear(self.hidden_dim, self.hidden_dim))
+                if self.use_mlp_for_obj_ptr_proj
+                else nn.Linear(self.hidden_dim, self.hidden_dim)
+            )
         else:
             self.obj_ptr_proj = nn.Identity()
         self.obj_ptr_tpos_proj = (
             nn.Linear(self.hidden_dim, self.mem_dim)
-            if self.proj_tpos_enc_in_obj_ptrs else nn.Identity())
+            if self.proj_tpos_enc_in_obj_ptrs
+            else nn.Identity()
+        )
 
     def _build_memory_embeddings(self, no_obj_embed_spatial: bool) -> None:
         self.maskmem_tpos_enc = nn.Parameter(torch.zeros(self.num_maskmem, 1, 1, self.mem_dim))
@@ -314,7 +336,7 @@ class SAM2(BaseModel):
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str, *args, **kwargs) -> None:
         """Accept Meta's key layout and reject checkpoints of another model."""
-        own = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
+        own = {k[len(prefix) :]: v for k, v in state_dict.items() if k.startswith(prefix)}
         if is_meta_sam2_state_dict(own):
             for key in [prefix + k for k in own]:
                 del state_dict[key]
@@ -336,22 +358,26 @@ class SAM2(BaseModel):
             stride 4 and 8 ones projected by ``conv_s0`` / ``conv_s1``).
         """
         if images.dim() != 4 or images.shape[-2:] != (self.image_size, self.image_size):
-            raise ValueError(f'expected images (B, 3, {self.image_size}, {self.image_size}), '
-                             f'got {tuple(images.shape)}')
+            raise ValueError(
+                f'expected images (B, 3, {self.image_size}, {self.image_size}), '
+                f'got {tuple(images.shape)}'
+            )
         feats, pos = self.neck(self.backbone(images))
-        feats, pos = list(feats[-self.num_feature_levels:]), list(pos[-self.num_feature_levels:])
+        feats, pos = list(feats[-self.num_feature_levels :]), list(pos[-self.num_feature_levels :])
         if self.use_high_res_features_in_sam:
             feats[0] = self.mask_decoder.conv_s0(feats[0])
             feats[1] = self.mask_decoder.conv_s1(feats[1])
         return ImageFeatures(feats, pos)
 
     # ------------------------------------------------------------- SAM heads
-    def forward_sam_heads(self,
-                          backbone_features: torch.Tensor,
-                          point_inputs: Optional[PointPrompts] = None,
-                          mask_inputs: Optional[torch.Tensor] = None,
-                          high_res_features: Optional[List[torch.Tensor]] = None,
-                          multimask_output: bool = False) -> SAMHeadOutput:
+    def forward_sam_heads(
+        self,
+        backbone_features: torch.Tensor,
+        point_inputs: Optional[PointPrompts] = None,
+        mask_inputs: Optional[torch.Tensor] = None,
+        high_res_features: Optional[List[torch.Tensor]] = None,
+        multimask_output: bool = False,
+    ) -> SAMHeadOutput:
         """Run the prompt encoder and mask decoder.
 
         Args:
@@ -382,11 +408,14 @@ class SAM2(BaseModel):
             mask_size = tuple(self.prompt_encoder.mask_input_size)
             dense_prompt = mask_inputs
             if tuple(mask_inputs.shape[-2:]) != mask_size:
-                dense_prompt = F.interpolate(mask_inputs.float(), size=mask_size,
-                                             mode='bilinear', align_corners=False,
-                                             antialias=True)
-        sparse, dense = self.prompt_encoder(points=(coords, labels), boxes=None,
-                                            masks=dense_prompt)
+                dense_prompt = F.interpolate(
+                    mask_inputs.float(),
+                    size=mask_size,
+                    mode='bilinear',
+                    align_corners=False,
+                    antialias=True,
+                )
+        sparse, dense = self.prompt_encoder(points=(coords, labels), boxes=None, masks=dense_prompt)
         multimasks, ious, tokens, obj_scores = self.mask_decoder(
             image_embeddings=backbone_features,
             image_pe=self.prompt_encoder.get_dense_pe(),
@@ -394,13 +423,18 @@ class SAM2(BaseModel):
             dense_prompt_embeddings=dense,
             multimask_output=multimask_output,
             repeat_image=False,
-            high_res_features=high_res_features)
+            high_res_features=high_res_features,
+        )
         if self.pred_obj_scores:
             present = obj_scores > 0
             multimasks = torch.where(present[:, None, None], multimasks, NO_OBJ_SCORE)
         multimasks = multimasks.float()
-        multimasks_high_res = F.interpolate(multimasks, size=(self.image_size, self.image_size),
-                                            mode='bilinear', align_corners=False)
+        multimasks_high_res = F.interpolate(
+            multimasks,
+            size=(self.image_size, self.image_size),
+            mode='bilinear',
+            align_corners=False,
+        )
         token = tokens[:, 0]
         if multimask_output:
             best = torch.argmax(ious, dim=-1)
@@ -411,13 +445,16 @@ class SAM2(BaseModel):
                 token = tokens[rows, best]
         else:
             masks, masks_high_res = multimasks, multimasks_high_res
-        obj_ptr = self._mix_no_obj_ptr(self.obj_ptr_proj(token), obj_scores,
-                                       soft=self.soft_no_obj_ptr)
-        return SAMHeadOutput(multimasks, multimasks_high_res, ious, masks, masks_high_res,
-                             obj_ptr, obj_scores)
+        obj_ptr = self._mix_no_obj_ptr(
+            self.obj_ptr_proj(token), obj_scores, soft=self.soft_no_obj_ptr
+        )
+        return SAMHeadOutput(
+            multimasks, multimasks_high_res, ious, masks, masks_high_res, obj_ptr, obj_scores
+        )
 
-    def _mix_no_obj_ptr(self, obj_ptr: torch.Tensor, obj_scores: torch.Tensor,
-                        soft: bool) -> torch.Tensor:
+    def _mix_no_obj_ptr(
+        self, obj_ptr: torch.Tensor, obj_scores: torch.Tensor, soft: bool
+    ) -> torch.Tensor:
         """Blend the learned no-object pointer in where the object is absent."""
         if not self.pred_obj_scores:
             return obj_ptr
@@ -426,47 +463,61 @@ class SAM2(BaseModel):
             obj_ptr = weight * obj_ptr
         return obj_ptr + (1 - weight) * self.no_obj_ptr
 
-    def _use_mask_as_output(self, backbone_features: torch.Tensor,
-                            high_res_features: Optional[List[torch.Tensor]],
-                            mask_inputs: torch.Tensor) -> SAMHeadOutput:
+    def _use_mask_as_output(
+        self,
+        backbone_features: torch.Tensor,
+        high_res_features: Optional[List[torch.Tensor]],
+        mask_inputs: torch.Tensor,
+    ) -> SAMHeadOutput:
         """Turn a binary mask prompt (B, 1, S, S) directly into the output."""
         mask = mask_inputs.float()
         masks_high_res = mask * MASK_AS_OUTPUT_SCALE + MASK_AS_OUTPUT_BIAS
-        masks = F.interpolate(masks_high_res,
-                              size=(masks_high_res.shape[-2] // 4, masks_high_res.shape[-1] // 4),
-                              mode='bilinear', align_corners=False, antialias=True)
+        masks = F.interpolate(
+            masks_high_res,
+            size=(masks_high_res.shape[-2] // 4, masks_high_res.shape[-1] // 4),
+            mode='bilinear',
+            align_corners=False,
+            antialias=True,
+        )
         ious = mask.new_ones(mask.shape[0], 1)
         if self.use_obj_ptrs_in_encoder:
-            obj_ptr = self.forward_sam_heads(backbone_features,
-                                             mask_inputs=self.mask_downsample(mask),
-                                             high_res_features=high_res_features).obj_ptr
+            obj_ptr = self.forward_sam_heads(
+                backbone_features,
+                mask_inputs=self.mask_downsample(mask),
+                high_res_features=high_res_features,
+            ).obj_ptr
         else:
             obj_ptr = mask.new_zeros(mask.shape[0], self.hidden_dim)
         present = (mask.flatten(1) > 0).any(dim=1, keepdim=True).float()
         obj_scores = MASK_AS_OUTPUT_SCALE * present + MASK_AS_OUTPUT_BIAS
         obj_ptr = self._mix_no_obj_ptr(obj_ptr, obj_scores, soft=False)
-        return SAMHeadOutput(masks, masks_high_res, ious, masks, masks_high_res, obj_ptr,
-                             obj_scores)
+        return SAMHeadOutput(
+            masks, masks_high_res, ious, masks, masks_high_res, obj_ptr, obj_scores
+        )
 
-    def use_multimask(self, is_init_cond_frame: bool,
-                      point_inputs: Optional[PointPrompts]) -> bool:
+    def use_multimask(self, is_init_cond_frame: bool, point_inputs: Optional[PointPrompts]) -> bool:
         """Whether the SAM heads should predict 3 masks on this frame."""
         num_pts = 0 if point_inputs is None else point_inputs.num_points
-        return (self.multimask_output_in_sam
-                and (is_init_cond_frame or self.multimask_output_for_tracking)
-                and self.multimask_min_pt_num <= num_pts <= self.multimask_max_pt_num)
+        return (
+            self.multimask_output_in_sam
+            and (is_init_cond_frame or self.multimask_output_for_tracking)
+            and self.multimask_min_pt_num <= num_pts <= self.multimask_max_pt_num
+        )
 
     # ---------------------------------------------------------------- memory
-    def _gather_spatial_memory(self, frame_idx: int, memory: MemoryBank,
-                               selected_cond: Dict[int, FrameOutput],
-                               unselected_cond: Dict[int, FrameOutput],
-                               reverse: bool, device: torch.device
-                               ) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
+    def _gather_spatial_memory(
+        self,
+        frame_idx: int,
+        memory: MemoryBank,
+        selected_cond: Dict[int, FrameOutput],
+        unselected_cond: Dict[int, FrameOutput],
+        reverse: bool,
+        device: torch.device,
+    ) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
         """Memory tokens (B, HW, C_mem) and their encodings of attended frames."""
         stride = 1 if self.training else self.memory_temporal_stride_for_eval
         entries = [(0, out) for out in selected_cond.values()]
-        for t_pos, idx in recent_memory_frame_indices(frame_idx, self.num_maskmem, stride,
-                                                      reverse):
+        for t_pos, idx in recent_memory_frame_indices(frame_idx, self.num_maskmem, stride, reverse):
             out = memory.non_cond_frames.get(idx)
             if out is None:
                 out = unselected_cond.get(idx)
@@ -480,11 +531,17 @@ class SAM2(BaseModel):
             pos.append(enc + self.maskmem_tpos_enc[self.num_maskmem - t_pos - 1])
         return tokens, pos
 
-    def _gather_obj_ptrs(self, frame_idx: int, memory: MemoryBank,
-                         selected_cond: Dict[int, FrameOutput],
-                         unselected_cond: Dict[int, FrameOutput], num_frames: Optional[int],
-                         reverse: bool, batch: int, device: torch.device
-                         ) -> Optional[Tuple[torch.Tensor, torch.Tensor]]:
+    def _gather_obj_ptrs(
+        self,
+        frame_idx: int,
+        memory: MemoryBank,
+        selected_cond: Dict[int, FrameOutput],
+        unselected_cond: Dict[int, FrameOutput],
+        num_frames: Optional[int],
+        reverse: bool,
+        batch: int,
+        device: torch.device,
+    ) -> Optional[Tuple[torch.Tensor, torch.Tensor]]:
         """Object pointer tokens (B, P, C_mem) and their temporal encodings."""
         max_ptrs = self.max_obj_ptrs_in_encoder
         if num_frames is not None:
@@ -492,9 +549,20 @@ class SAM2(BaseModel):
         sign = -1 if reverse else 1
         cond = selected_cond
         if not self.training and self.only_obj_ptrs_in_the_past_for_eval:
-            cond = {t: o for t, o in cond.items() if (t >= frame_idx if reverse else t <= frame_idx)}
-        pos_and_ptrs = [(((frame_idx - t) * sign if self.use_signed_tpos_enc_to_obj_ptrs else
-                          abs(frame_idx - t)), out.obj_ptr) for t, out in cond.items()]
+            cond = {
+                t: o for t, o in cond.items() if (t >= frame_idx if reverse else t <= frame_idx)
+            }
+        pos_and_ptrs = [
+            (
+                (
+                    (frame_idx - t) * sign
+                    if self.use_signed_tpos_enc_to_obj_ptrs
+                    else abs(frame_idx - t)
+                ),
+                out.obj_ptr,
+            )
+            for t, out in cond.items()
+        ]
         for t_diff in range(1, max_ptrs):
             t = frame_idx + t_diff if reverse else frame_idx - t_diff
             if t < 0 or (num_frames is not None and t >= num_frames):
@@ -519,14 +587,16 @@ class SAM2(BaseModel):
             ptr_pos = ptr_pos.repeat_interleave(split, dim=1)
         return ptrs, ptr_pos
 
-    def condition_on_memory(self,
-                            frame_idx: int,
-                            is_init_cond_frame: bool,
-                            feat: torch.Tensor,
-                            pos: torch.Tensor,
-                            memory: MemoryBank,
-                            num_frames: Optional[int],
-                            track_in_reverse: bool = False) -> torch.Tensor:
+    def condition_on_memory(
+        self,
+        frame_idx: int,
+        is_init_cond_frame: bool,
+        feat: torch.Tensor,
+        pos: torch.Tensor,
+        memory: MemoryBank,
+        num_frames: Optional[int],
+        track_in_reverse: bool = False,
+    ) -> torch.Tensor:
         """Fuse the current frame's top-level features with the memory bank.
 
         Args:
@@ -553,14 +623,23 @@ class SAM2(BaseModel):
         else:
             if not memory.cond_frames:
                 raise ValueError(f'frame {frame_idx} is tracked but no frame was prompted')
-            selected, unselected = select_closest_cond_frames(frame_idx, memory.cond_frames,
-                                                              self.max_cond_frames_in_attn)
-            tokens, token_pos = self._gather_spatial_memory(frame_idx, memory, selected,
-                                                            unselected, track_in_reverse,
-                                                            feat.device)
+            selected, unselected = select_closest_cond_frames(
+                frame_idx, memory.cond_frames, self.max_cond_frames_in_attn
+            )
+            tokens, token_pos = self._gather_spatial_memory(
+                frame_idx, memory, selected, unselected, track_in_reverse, feat.device
+            )
             if self.use_obj_ptrs_in_encoder:
-                ptrs = self._gather_obj_ptrs(frame_idx, memory, selected, unselected, num_frames,
-                                             track_in_reverse, b, feat.device)
+                ptrs = self._gather_obj_ptrs(
+                    frame_idx,
+                    memory,
+                    selected,
+                    unselected,
+                    num_frames,
+                    track_in_reverse,
+                    b,
+                    feat.device,
+                )
                 if ptrs is not None:
                     tokens.append(ptrs[0])
                     token_pos.append(ptrs[1])
@@ -571,12 +650,17 @@ class SAM2(BaseModel):
             curr_pos=_flatten(pos),
             memory_pos=torch.cat(token_pos, dim=1),
             num_obj_ptr_tokens=num_ptr_tokens,
-            feat_size=(h, w))
+            feat_size=(h, w),
+        )
         return out.transpose(1, 2).reshape(b, c, h, w)
 
-    def encode_memory(self, feat: torch.Tensor, masks_high_res: torch.Tensor,
-                      object_score_logits: torch.Tensor,
-                      is_mask_from_pts: bool) -> Tuple[torch.Tensor, List[torch.Tensor]]:
+    def encode_memory(
+        self,
+        feat: torch.Tensor,
+        masks_high_res: torch.Tensor,
+        object_score_logits: torch.Tensor,
+        is_mask_from_pts: bool,
+    ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
         """Encode a frame's features and predicted masks into a memory.
 
         Args:
@@ -604,22 +688,25 @@ class SAM2(BaseModel):
         features, pos = out['vision_features'], out['vision_pos_enc']
         if self.no_obj_embed_spatial is not None:
             absent = 1 - (object_score_logits > 0).float()
-            features = features + absent[..., None, None] * self.no_obj_embed_spatial[..., None,
-                                                                                       None]
+            features = (
+                features + absent[..., None, None] * self.no_obj_embed_spatial[..., None, None]
+            )
         return features, pos
 
     # ------------------------------------------------------------- tracking
-    def track_step(self,
-                   frame_idx: int,
-                   is_init_cond_frame: bool,
-                   features: ImageFeatures,
-                   point_inputs: Optional[PointPrompts],
-                   mask_inputs: Optional[torch.Tensor],
-                   memory: MemoryBank,
-                   num_frames: Optional[int],
-                   track_in_reverse: bool = False,
-                   run_mem_encoder: bool = True,
-                   prev_sam_mask_logits: Optional[torch.Tensor] = None) -> FrameOutput:
+    def track_step(
+        self,
+        frame_idx: int,
+        is_init_cond_frame: bool,
+        features: ImageFeatures,
+        point_inputs: Optional[PointPrompts],
+        mask_inputs: Optional[torch.Tensor],
+        memory: MemoryBank,
+        num_frames: Optional[int],
+        track_in_reverse: bool = False,
+        run_mem_encoder: bool = True,
+        prev_sam_mask_logits: Optional[torch.Tensor] = None,
+    ) -> FrameOutput:
         """Segment B objects on one frame, conditioned on the memory bank.
 
         Args:
@@ -645,15 +732,20 @@ class SAM2(BaseModel):
         if mask_inputs is not None and self.use_mask_input_as_output_without_sam:
             heads = self._use_mask_as_output(feat, high_res, mask_inputs)
         else:
-            conditioned = self.condition_on_memory(frame_idx, is_init_cond_frame, feat, pos,
-                                                   memory, num_frames, track_in_reverse)
+            conditioned = self.condition_on_memory(
+                frame_idx, is_init_cond_frame, feat, pos, memory, num_frames, track_in_reverse
+            )
             if prev_sam_mask_logits is not None:
                 if point_inputs is None or mask_inputs is not None:
                     raise ValueError('prev_sam_mask_logits go with clicks and no mask prompt')
                 mask_inputs = prev_sam_mask_logits
             heads = self.forward_sam_heads(
-                conditioned, point_inputs, mask_inputs, high_res,
-                multimask_output=self.use_multimask(is_init_cond_frame, point_inputs))
+                conditioned,
+                point_inputs,
+                mask_inputs,
+                high_res,
+                multimask_output=self.use_multimask(is_init_cond_frame, point_inputs),
+            )
         output = FrameOutput(
             pred_masks=heads.masks,
             pred_masks_high_res=heads.masks_high_res,
@@ -663,16 +755,21 @@ class SAM2(BaseModel):
             multimasks_high_res=heads.multimasks_high_res,
             ious=heads.ious,
             point_inputs=point_inputs,
-            mask_inputs=mask_inputs)
+            mask_inputs=mask_inputs,
+        )
         if run_mem_encoder and self.num_maskmem > 0:
             output.maskmem_features, output.maskmem_pos_enc = self.encode_memory(
-                feat, heads.masks_high_res, heads.object_score_logits,
-                is_mask_from_pts=point_inputs is not None)
+                feat,
+                heads.masks_high_res,
+                heads.object_score_logits,
+                is_mask_from_pts=point_inputs is not None,
+            )
         return output
 
     # --------------------------------------------------------------- runner
-    def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
-                mode: str = 'tensor') -> Union[ImageFeatures, dict, list]:
+    def forward(
+        self, inputs: torch.Tensor, data_samples: Optional[list] = None, mode: str = 'tensor'
+    ) -> Union[ImageFeatures, dict, list]:
         """mmengine entry point.
 
         Args:
@@ -687,8 +784,10 @@ class SAM2(BaseModel):
         """
         if mode == 'tensor':
             return self.forward_image(inputs)
-        raise ValueError(f"SAM2 handles mode='tensor' only, got mode={mode!r}; use the "
-                         'predictors in mmsam2.apis for inference')
+        raise ValueError(
+            f"SAM2 handles mode='tensor' only, got mode={mode!r}; use the "
+            'predictors in mmsam2.apis for inference'
+        )
 
 
 def apply_non_overlapping_constraints(masks: torch.Tensor) -> torch.Tensor:

@@ -1,11 +1,13 @@
 """Which past frames SAM 2 attends to when tracking a frame."""
+
 from typing import Dict, List, Tuple, TypeVar
 
 T = TypeVar('T')
 
 
-def select_closest_cond_frames(frame_idx: int, cond_frames: Dict[int, T],
-                               max_cond_frames: int) -> Tuple[Dict[int, T], Dict[int, T]]:
+def select_closest_cond_frames(
+    frame_idx: int, cond_frames: Dict[int, T], max_cond_frames: int
+) -> Tuple[Dict[int, T], Dict[int, T]]:
     """Keep at most ``max_cond_frames`` conditioning frames, nearest in time.
 
     The nearest prompted frame before ``frame_idx`` and the nearest one at or
@@ -23,8 +25,7 @@ def select_closest_cond_frames(frame_idx: int, cond_frames: Dict[int, T],
     if max_cond_frames == -1 or len(cond_frames) <= max_cond_frames:
         return cond_frames, {}
     if max_cond_frames < 2:
-        raise ValueError('max_cond_frames_in_attn must be -1 or at least 2, '
-                         f'got {max_cond_frames}')
+        raise ValueError(f'max_cond_frames_in_attn must be -1 or at least 2, got {max_cond_frames}')
     before = [t for t in cond_frames if t < frame_idx]
     after = [t for t in cond_frames if t >= frame_idx]
     chosen: List[int] = []
@@ -33,14 +34,15 @@ def select_closest_cond_frames(frame_idx: int, cond_frames: Dict[int, T],
     if after:
         chosen.append(min(after))
     rest = sorted((t for t in cond_frames if t not in chosen), key=lambda t: abs(t - frame_idx))
-    chosen += rest[:max_cond_frames - len(chosen)]
+    chosen += rest[: max_cond_frames - len(chosen)]
     selected = {t: cond_frames[t] for t in chosen}
     unselected = {t: v for t, v in cond_frames.items() if t not in selected}
     return selected, unselected
 
 
-def recent_memory_frame_indices(frame_idx: int, num_maskmem: int, stride: int,
-                                reverse: bool) -> List[Tuple[int, int]]:
+def recent_memory_frame_indices(
+    frame_idx: int, num_maskmem: int, stride: int, reverse: bool
+) -> List[Tuple[int, int]]:
     """Indices of the non-conditioning frames in the memory of ``frame_idx``.
 
     The frame right before the current one (after it when tracking in reverse)

@@ -1,6 +1,6 @@
 """Tests of the prompt encoder and its random Fourier position encoding."""
 
-from typing import Tuple
+from typing import Iterator, Tuple
 
 import pytest
 import torch
@@ -15,6 +15,16 @@ IMAGE_SIZE = (256, 256)
 EMBED_SIZE = (16, 16)
 BATCH = 2
 TOL = 1e-5
+
+
+@pytest.fixture(autouse=True, scope='module')
+def single_thread() -> Iterator[None]:
+    """Run single-threaded: faster for these small tensors and no OpenMP
+    oversubscription on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def _encoder() -> PromptEncoder:
@@ -159,8 +169,10 @@ def test_parameter_names() -> None:
         (dict(points=(torch.zeros(2, 3), torch.ones(2, 3))), 'point coords must be'),
         (dict(boxes=torch.zeros(2, 3)), 'boxes must be'),
         (dict(masks=torch.zeros(2, 1, 32, 32)), 'masks must be'),
-        (dict(points=(torch.zeros(2, 3, 2), torch.ones(2, 3)), boxes=torch.zeros(3, 4)),
-         'different batch sizes'),
+        (
+            dict(points=(torch.zeros(2, 3, 2), torch.ones(2, 3)), boxes=torch.zeros(3, 4)),
+            'different batch sizes',
+        ),
     ],
 )
 def test_bad_inputs(kwargs: dict, message: str) -> None:

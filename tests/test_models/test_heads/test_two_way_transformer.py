@@ -1,6 +1,6 @@
 """Tests of the two-way transformer of the mask decoder."""
 
-from typing import Tuple
+from typing import Iterator, Tuple
 
 import pytest
 import torch
@@ -13,6 +13,16 @@ from mmsam2.registry import MODELS
 DIM, HEADS, MLP_DIM = 64, 4, 128
 BATCH, TOKENS, SIZE = 2, 7, 8
 TOL = 1e-5
+
+
+@pytest.fixture(autouse=True, scope='module')
+def single_thread() -> Iterator[None]:
+    """Run single-threaded: faster for these small tensors and no OpenMP
+    oversubscription on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def _inputs(pe_batch: int = 1) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -39,7 +49,9 @@ def test_shapes_and_registry() -> None:
     )
     assert isinstance(transformer, TwoWayTransformer)
     assert isinstance(transformer.layers[0], TwoWayAttentionBlock)
-    assert transformer.layers[0].skip_first_layer_pe and not transformer.layers[1].skip_first_layer_pe
+    assert (
+        transformer.layers[0].skip_first_layer_pe and not transformer.layers[1].skip_first_layer_pe
+    )
     queries, keys = transformer(*_inputs())
     assert queries.shape == (BATCH, TOKENS, DIM)
     assert keys.shape == (BATCH, SIZE * SIZE, DIM)
@@ -50,8 +62,11 @@ def test_parameter_names() -> None:
     names = set(transformer.state_dict())
     attn = [f'{p}_proj.{w}' for p in 'qkvo' for w in ('weight', 'bias')]
     attn = [a.replace('o_proj', 'out_proj') for a in attn]
-    block = [f'{m}.{a}' for m in ('self_attn', 'cross_attn_token_to_image',
-                                  'cross_attn_image_to_token') for a in attn]
+    block = [
+        f'{m}.{a}'
+        for m in ('self_attn', 'cross_attn_token_to_image', 'cross_attn_image_to_token')
+        for a in attn
+    ]
     block += [f'mlp.layers.{i}.{w}' for i in (0, 1) for w in ('weight', 'bias')]
     block += [f'norm{i}.{w}' for i in range(1, 5) for w in ('weight', 'bias')]
     expected = {f'layers.0.{name}' for name in block}

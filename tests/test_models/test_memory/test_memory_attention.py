@@ -1,4 +1,5 @@
 """Tests of the memory attention (unit tests and parity with Meta's sam2)."""
+
 import copy
 import os
 
@@ -17,7 +18,8 @@ ATTN_CFG = dict(
     downsample_rate=1,
     dropout=0.1,
     rope_theta=10000.0,
-    feat_sizes=(64, 64))
+    feat_sizes=(64, 64),
+)
 CFG = dict(
     type='MemoryAttention',
     d_model=D_MODEL,
@@ -32,8 +34,10 @@ CFG = dict(
         pos_enc_at_cross_attn_keys=True,
         pos_enc_at_cross_attn_queries=False,
         self_attention=ATTN_CFG,
-        cross_attention=dict(ATTN_CFG, rope_k_repeat=True, kv_in_dim=MEM_DIM)),
-    num_layers=4)
+        cross_attention=dict(ATTN_CFG, rope_k_repeat=True, kv_in_dim=MEM_DIM),
+    ),
+    num_layers=4,
+)
 
 
 def _small_cfg(num_layers: int = 2) -> dict:
@@ -44,8 +48,9 @@ def _small_cfg(num_layers: int = 2) -> dict:
     return cfg
 
 
-def _inputs(batch: int = 2, hw: int = 256, num_frames: int = 3, num_ptr: int = 8,
-            seed: int = 0) -> dict:
+def _inputs(
+    batch: int = 2, hw: int = 256, num_frames: int = 3, num_ptr: int = 8, seed: int = 0
+) -> dict:
     """Random batch-first inputs of :meth:`MemoryAttention.forward`."""
     g = torch.Generator().manual_seed(seed)
     num_mem = num_frames * hw + num_ptr
@@ -54,7 +59,8 @@ def _inputs(batch: int = 2, hw: int = 256, num_frames: int = 3, num_ptr: int = 8
         memory=torch.randn(batch, num_mem, MEM_DIM, generator=g),
         curr_pos=torch.randn(batch, hw, D_MODEL, generator=g),
         memory_pos=torch.randn(batch, num_mem, MEM_DIM, generator=g),
-        num_obj_ptr_tokens=num_ptr)
+        num_obj_ptr_tokens=num_ptr,
+    )
 
 
 @pytest.fixture(scope='module')
@@ -68,9 +74,14 @@ def test_build_full_config_and_param_names() -> None:
     assert isinstance(model, MemoryAttention) and len(model.layers) == 4
     assert all(isinstance(layer, MemoryAttentionLayer) for layer in model.layers)
     names = set(model.state_dict())
-    for name in ('layers.3.self_attn.q_proj.weight', 'layers.0.cross_attn_image.k_proj.weight',
-                 'layers.1.linear1.bias', 'layers.2.linear2.weight', 'layers.0.norm3.weight',
-                 'norm.bias'):
+    for name in (
+        'layers.3.self_attn.q_proj.weight',
+        'layers.0.cross_attn_image.k_proj.weight',
+        'layers.1.linear1.bias',
+        'layers.2.linear2.weight',
+        'layers.0.norm3.weight',
+        'norm.bias',
+    ):
         assert name in names
     assert model.layers[0].cross_attn_image.k_proj.in_features == MEM_DIM
     # Layers are independent copies.
@@ -89,14 +100,20 @@ def test_object_pointers_get_no_rope(model: MemoryAttention) -> None:
     """Attention is order-blind for keys without RoPE: shuffling pointers is a no-op."""
     inputs = _inputs(hw=64, num_frames=2, num_ptr=6)
     perm = torch.cat([torch.arange(128), 128 + torch.randperm(6)])
-    shuffled = dict(inputs, memory=inputs['memory'][:, perm],
-                    memory_pos=inputs['memory_pos'][:, perm])
+    shuffled = dict(
+        inputs, memory=inputs['memory'][:, perm], memory_pos=inputs['memory_pos'][:, perm]
+    )
     with torch.no_grad():
         out, out_shuffled = model(**inputs), model(**shuffled)
         # With the pointers rotated as if spatial, the output changes.
-        out_rope_all = model(**dict(inputs, num_obj_ptr_tokens=0,
-                                    memory=inputs['memory'][:, :128],
-                                    memory_pos=inputs['memory_pos'][:, :128]))
+        out_rope_all = model(
+            **dict(
+                inputs,
+                num_obj_ptr_tokens=0,
+                memory=inputs['memory'][:, :128],
+                memory_pos=inputs['memory_pos'][:, :128],
+            )
+        )
     torch.testing.assert_close(out_shuffled, out, atol=1e-5, rtol=0)
     assert not torch.allclose(out_rope_all, out, atol=1e-3)
 
@@ -115,8 +132,9 @@ def test_non_square_feat_size(model: MemoryAttention) -> None:
 def test_explicit_square_feat_size_matches_default(model: MemoryAttention) -> None:
     inputs = _inputs(hw=64, num_frames=1, num_ptr=0)
     with torch.no_grad():
-        torch.testing.assert_close(model(**inputs, feat_size=(8, 8)), model(**inputs),
-                                   atol=0, rtol=0)
+        torch.testing.assert_close(
+            model(**inputs, feat_size=(8, 8)), model(**inputs), atol=0, rtol=0
+        )
 
 
 def test_dropout_only_in_training() -> None:
@@ -130,6 +148,19 @@ def test_dropout_only_in_training() -> None:
         torch.testing.assert_close(model(**inputs), model(**inputs), atol=0, rtol=0)
 
 
+def test_backward_in_training() -> None:
+    """Gradients flow through every layer (the in-place ReLU is autograd-safe)."""
+    torch.manual_seed(0)
+    model = MODELS.build(_small_cfg(num_layers=2)).train()
+    inputs = _inputs(batch=1, hw=16, num_frames=1, num_ptr=2)
+    inputs['curr'].requires_grad_(True)
+    model(**inputs).square().sum().backward()
+    assert torch.isfinite(inputs['curr'].grad).all()
+    for layer in model.layers:
+        assert layer.linear1.weight.grad.abs().sum() > 0
+        assert layer.cross_attn_image.k_proj.weight.grad.abs().sum() > 0
+
+
 def test_without_position_encodings(model: MemoryAttention) -> None:
     inputs = _inputs(hw=16, num_frames=1, num_ptr=0)
     with torch.no_grad():
@@ -137,15 +168,18 @@ def test_without_position_encodings(model: MemoryAttention) -> None:
     assert out.shape == inputs['curr'].shape
 
 
-@pytest.mark.parametrize('change, match', [
-    (dict(memory=torch.zeros(3, 40, MEM_DIM), memory_pos=None), 'batch size'),
-    (dict(curr=torch.zeros(16, D_MODEL)), 'batch-first'),
-    (dict(curr_pos=torch.zeros(2, 16, 8)), 'curr_pos'),
-    (dict(memory_pos=torch.zeros(2, 3, MEM_DIM)), 'memory_pos'),
-    (dict(num_obj_ptr_tokens=100), 'num_obj_ptr_tokens'),
-    (dict(num_obj_ptr_tokens=-1), 'num_obj_ptr_tokens'),
-    (dict(feat_size=(4, 5)), 'feat_size'),
-])
+@pytest.mark.parametrize(
+    'change, match',
+    [
+        (dict(memory=torch.zeros(3, 40, MEM_DIM), memory_pos=None), 'batch size'),
+        (dict(curr=torch.zeros(16, D_MODEL)), 'batch-first'),
+        (dict(curr_pos=torch.zeros(2, 16, 8)), 'curr_pos'),
+        (dict(memory_pos=torch.zeros(2, 3, MEM_DIM)), 'memory_pos'),
+        (dict(num_obj_ptr_tokens=100), 'num_obj_ptr_tokens'),
+        (dict(num_obj_ptr_tokens=-1), 'num_obj_ptr_tokens'),
+        (dict(feat_size=(4, 5)), 'feat_size'),
+    ],
+)
 def test_invalid_inputs(model: MemoryAttention, change: dict, match: str) -> None:
     inputs = dict(_inputs(hw=16, num_frames=2, num_ptr=8), **change)
     with pytest.raises(ValueError, match=match):
@@ -171,9 +205,11 @@ def test_invalid_configs() -> None:
 def _meta_yaml_section(arch: str, key: str):
     """The ``model.<key>`` section of Meta's sam2.1 config for ``arch``."""
     from omegaconf import OmegaConf
+
     sam2 = import_meta_sam2()
     path = os.path.join(
-        os.path.dirname(sam2.__file__), 'configs', 'sam2.1', f'sam2.1_hiera_{arch}.yaml')
+        os.path.dirname(sam2.__file__), 'configs', 'sam2.1', f'sam2.1_hiera_{arch}.yaml'
+    )
     return OmegaConf.load(path).model[key]
 
 
@@ -190,6 +226,7 @@ def _randomize_vectors_(module: torch.nn.Module) -> None:
 def test_parity_with_meta(arch: str) -> None:
     import_meta_sam2()
     from hydra.utils import instantiate
+
     torch.manual_seed(0)
     meta = instantiate(_meta_yaml_section(arch, 'memory_attention')).eval()
     _randomize_vectors_(meta)

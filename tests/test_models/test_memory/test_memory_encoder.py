@@ -1,4 +1,5 @@
 """Tests of the memory encoder and its parts (unit tests and parity with Meta)."""
+
 import copy
 import os
 
@@ -22,9 +23,12 @@ CFG = dict(
             kernel_size=7,
             padding=3,
             layer_scale_init_value=1e-6,
-            use_dwconv=True),
-        num_layers=2),
-    position_encoding=dict(type='SinePositionEmbedding', num_pos_feats=64))
+            use_dwconv=True,
+        ),
+        num_layers=2,
+    ),
+    position_encoding=dict(type='SinePositionEmbedding', num_pos_feats=64),
+)
 
 
 def _inputs(batch: int = 2, size: int = 16, seed: int = 0) -> tuple:
@@ -46,11 +50,18 @@ def test_build_and_param_names(encoder: MemoryEncoder) -> None:
     assert isinstance(encoder.fuser, Fuser)
     assert all(isinstance(layer, CXBlock) for layer in encoder.fuser.layers)
     names = set(encoder.state_dict())
-    for name in ('mask_downsampler.encoder.0.weight', 'mask_downsampler.encoder.10.bias',
-                 'mask_downsampler.encoder.12.weight', 'pix_feat_proj.weight',
-                 'fuser.layers.1.dwconv.weight', 'fuser.layers.0.norm.bias',
-                 'fuser.layers.0.pwconv1.weight', 'fuser.layers.1.pwconv2.bias',
-                 'fuser.layers.0.gamma', 'out_proj.weight'):
+    for name in (
+        'mask_downsampler.encoder.0.weight',
+        'mask_downsampler.encoder.10.bias',
+        'mask_downsampler.encoder.12.weight',
+        'pix_feat_proj.weight',
+        'fuser.layers.1.dwconv.weight',
+        'fuser.layers.0.norm.bias',
+        'fuser.layers.0.pwconv1.weight',
+        'fuser.layers.1.pwconv2.bias',
+        'fuser.layers.0.gamma',
+        'out_proj.weight',
+    ):
         assert name in names
     # 4 stride-2 stages, channels 1 -> 4 -> 16 -> 64 -> 256, then a 1x1 conv to in_dim.
     assert encoder.mask_downsampler.encoder[9].out_channels == 256
@@ -99,8 +110,9 @@ def test_invalid_configs() -> None:
 def test_cx_block_without_layer_scale_and_fuser_projection() -> None:
     block = CXBlock(dim=8, layer_scale_init_value=0)
     assert block.gamma is None
-    fuser = Fuser(layer=dict(dim=8, layer_scale_init_value=0), num_layers=2, dim=8,
-                  input_projection=True)
+    fuser = Fuser(
+        layer=dict(dim=8, layer_scale_init_value=0), num_layers=2, dim=8, input_projection=True
+    )
     assert isinstance(fuser.proj, torch.nn.Conv2d)
     assert fuser(torch.randn(2, 8, 5, 5)).shape == (2, 8, 5, 5)
 
@@ -124,9 +136,11 @@ def _meta_encoder(arch: str) -> torch.nn.Module:
     """Meta's memory encoder of the sam2.1 ``arch`` config, random weights."""
     from hydra.utils import instantiate
     from omegaconf import OmegaConf
+
     sam2 = import_meta_sam2()
     path = os.path.join(
-        os.path.dirname(sam2.__file__), 'configs', 'sam2.1', f'sam2.1_hiera_{arch}.yaml')
+        os.path.dirname(sam2.__file__), 'configs', 'sam2.1', f'sam2.1_hiera_{arch}.yaml'
+    )
     meta = instantiate(OmegaConf.load(path).model.memory_encoder).eval()
     with torch.no_grad():  # move biases, norms and layer scales off their constants
         for param in meta.parameters():

@@ -6,6 +6,7 @@ mask prompt, multimask on and off, and a 7-frame, 2-object tracking run in
 which memory attention, the memory encoder and object pointers all take part
 (a correction click on frame 3 adds a second conditioning frame).
 """
+
 import os.path as osp
 from typing import Dict, List
 
@@ -69,8 +70,15 @@ def _meta_points(p: PointPrompts) -> dict:
 
 
 def _compare_heads(meta_out, ours_out) -> float:
-    names = ['multimasks', 'multimasks_high_res', 'ious', 'masks', 'masks_high_res', 'obj_ptr',
-             'object_score_logits']
+    names = [
+        'multimasks',
+        'multimasks_high_res',
+        'ious',
+        'masks',
+        'masks_high_res',
+        'obj_ptr',
+        'object_score_logits',
+    ]
     return max(_max_diff(m, getattr(ours_out, n)) for m, n in zip(meta_out, names))
 
 
@@ -93,16 +101,23 @@ def test_model_parity(version: str, arch: str, worst: Dict[str, float]) -> None:
     # SAM heads on raw features: clicks, a box, a mask prompt, multimask on/off
     top = feats.feats[-1].expand(batch, -1, -1, -1)
     high = [f.expand(batch, -1, -1, -1) for f in feats.feats[:-1]]
-    box = PointPrompts(torch.tensor([[[30.0, 40.0], [180.0, 200.0]]]).expand(batch, -1, -1),
-                       torch.tensor([[2, 3]], dtype=torch.int32).expand(batch, -1))
+    box = PointPrompts(
+        torch.tensor([[[30.0, 40.0], [180.0, 200.0]]]).expand(batch, -1, -1),
+        torch.tensor([[2, 3]], dtype=torch.int32).expand(batch, -1),
+    )
     g = torch.Generator().manual_seed(3)
     mask_prompt = torch.randn(batch, 1, IMAGE_SIZE // 4, IMAGE_SIZE // 4, generator=g)
-    for points, mask, multi in [(_clicks(batch, 1, 0), None, True),
-                                (_clicks(batch, 3, 1), None, False), (box, None, False),
-                                (box, None, True), (None, mask_prompt, False),
-                                (_clicks(batch, 2, 2), mask_prompt, True)]:
-        m = meta._forward_sam_heads(top, None if points is None else _meta_points(points),
-                                    mask, high, multi)
+    for points, mask, multi in [
+        (_clicks(batch, 1, 0), None, True),
+        (_clicks(batch, 3, 1), None, False),
+        (box, None, False),
+        (box, None, True),
+        (None, mask_prompt, False),
+        (_clicks(batch, 2, 2), mask_prompt, True),
+    ]:
+        m = meta._forward_sam_heads(
+            top, None if points is None else _meta_points(points), mask, high, multi
+        )
         o = ours.forward_sam_heads(top, points, mask, high, multi)
         diffs.append(_compare_heads(m, o))
 
@@ -115,31 +130,51 @@ def test_model_parity(version: str, arch: str, worst: Dict[str, float]) -> None:
         _, m_feats, m_pos, sizes = _meta_features(meta, images)
         feats: ImageFeatures = ours.forward_image(images)
         points = prompts.get(t)
-        m = meta.track_step(t, t == 0, m_feats, m_pos, sizes,
-                            None if points is None else _meta_points(points), None, meta_mem,
-                            frames.shape[0])
+        m = meta.track_step(
+            t,
+            t == 0,
+            m_feats,
+            m_pos,
+            sizes,
+            None if points is None else _meta_points(points),
+            None,
+            meta_mem,
+            frames.shape[0],
+        )
         o = ours.track_step(t, t == 0, feats, points, None, memory, frames.shape[0])
         is_cond = points is not None
         meta_mem['cond_frame_outputs' if is_cond else 'non_cond_frame_outputs'][t] = m
         memory.add(t, o, is_cond)
-        diffs += [_max_diff(m['pred_masks'], o.pred_masks),
-                  _max_diff(m['pred_masks_high_res'], o.pred_masks_high_res),
-                  _max_diff(m['obj_ptr'], o.obj_ptr),
-                  _max_diff(m['object_score_logits'], o.object_score_logits),
-                  _max_diff(m['maskmem_features'], o.maskmem_features)]
+        diffs += [
+            _max_diff(m['pred_masks'], o.pred_masks),
+            _max_diff(m['pred_masks_high_res'], o.pred_masks_high_res),
+            _max_diff(m['obj_ptr'], o.obj_ptr),
+            _max_diff(m['object_score_logits'], o.object_score_logits),
+            _max_diff(m['maskmem_features'], o.maskmem_features),
+        ]
 
     # a mask prompt on the first frame is used directly as the output
     mask = torch.zeros(batch, 1, IMAGE_SIZE, IMAGE_SIZE)
     mask[0, :, 40:120, 50:150] = 1
     _, m_feats, m_pos, sizes = _meta_features(meta, frames[0].expand(batch, -1, -1, -1))
     feats = ours.forward_image(frames[0].expand(batch, -1, -1, -1))
-    m = meta.track_step(0, True, m_feats, m_pos, sizes, None, mask, {
-        'cond_frame_outputs': {},
-        'non_cond_frame_outputs': {}
-    }, 1)
+    m = meta.track_step(
+        0,
+        True,
+        m_feats,
+        m_pos,
+        sizes,
+        None,
+        mask,
+        {'cond_frame_outputs': {}, 'non_cond_frame_outputs': {}},
+        1,
+    )
     o = ours.track_step(0, True, feats, None, mask, MemoryBank(), 1)
-    diffs += [_max_diff(m['pred_masks'], o.pred_masks), _max_diff(m['obj_ptr'], o.obj_ptr),
-              _max_diff(m['maskmem_features'], o.maskmem_features)]
+    diffs += [
+        _max_diff(m['pred_masks'], o.pred_masks),
+        _max_diff(m['obj_ptr'], o.obj_ptr),
+        _max_diff(m['maskmem_features'], o.maskmem_features),
+    ]
 
     worst[f'{version} {arch}'] = max(diffs)
     assert max(diffs) <= TOL, diffs

@@ -1,0 +1,108 @@
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from mmsam2.datasets import (
+    FORMATS,
+    SYNTHETIC_CLASSES,
+    DAVISDataset,
+    data_root_of,
+    generate_synthetic_vos,
+)
+
+from conftest import SMALL
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def read_tree(root):
+    files = {}
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = osp.join(folder, name)
+            files[osp.relpath(path, root)] = open(path, 'rb').read()
+    return files
+
+
+@pytest.mark.parametrize('fmt', FORMATS)
+def test_same_seed_same_bytes(tmp_path, fmt):
+    splits = generate_synthetic_vos(str(tmp_path / 'a'), fmt, **SMALL)
+    generate_synthetic_vos(str(tmp_path / 'b'), fmt, **SMALL)
+    first = read_tree(str(tmp_path / 'a'))
+    assert first == read_tree(str(tmp_path / 'b'))
+    assert any(name.endswith('.jpg') for name in first)
+    assert sum(len(videos) for videos in splits.values()) == 3
+
+
+def test_other_seed_other_data(tmp_path):
+    generate_synthetic_vos(str(tmp_path / 'a'), 'davis', **SMALL)
+    generate_synthetic_vos(str(tmp_path / 'b'), 'davis', **dict(SMALL, seed=1))
+    assert read_tree(str(tmp_path / 'a')) != read_tree(str(tmp_path / 'b'))
+
+
+def test_splits_and_events(tmp_path):
+    root = str(tmp_path)
+    splits = generate_synthetic_vos(root, 'davis', **dict(SMALL, num_videos=4))
+    assert splits == {'train': ['video_000', 'video_001'], 'val': ['video_002', 'video_003']}
+    categories = json.load(open(osp.join(root, 'categories.json')))
+    for split, videos in splits.items():
+        dataset = DAVISDataset(root, split=split)
+        item = dataset[0]  # the first video of each split shows every event
+        names = item['frame_names']
+        presence = {
+            obj: [item['gt_masks'][n][obj].any() for n in names] for obj in item['object_ids']
+        }
+        assert item['object_ids'] == [1, 2, 3]
+        assert presence[1][0] and presence[2][0]
+        assert item['first_frame_of_object'][3] == 5 and not any(presence[3][:5])
+        gone = presence[2].index(False)  # object 2 leaves the frame ...
+        assert any(presence[2][gone:])  # ... and comes back
+        areas = [item['gt_masks'][n][1].sum() for n in names]
+        assert len(set(areas)) > 1  # shapes move / scale
+        frame = item['frames'][0].astype(float)
+        assert frame.std() > 10  # textured, not flat
+        for video in videos:
+            assert set(categories[video].values()) <= set(SYNTHETIC_CLASSES)
+
+
+def test_short_videos_keep_their_objects(tmp_path):
+    root = str(tmp_path)
+    generate_synthetic_vos(root, 'davis', num_videos=1, num_frames=4, size=(32, 32))
+    item = DAVISDataset(root, split='train').get_data_info(0)
+    assert item['first_frame_of_object'] == {1: 0, 2: 0, 3: 0}
+
+
+def test_data_root_of(tmp_path):
+    assert data_root_of('out', 'sav', 'val') == osp.join('out', 'sav_val')
+    assert data_root_of('out', 'lvos', 'valid') == 'out'
+
+
+@pytest.mark.parametrize(
+    'kwargs', [dict(fmt='kitti'), dict(num_videos=0), dict(num_val_videos=5)]
+)
+def test_bad_arguments(tmp_path, kwargs):
+    with pytest.raises(ValueError):
+        generate_synthetic_vos(str(tmp_path), **kwargs)
+
+
+def test_cli(tmp_path):
+    out_dir = str(tmp_path / 'cli')
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    result = subprocess.run(
+        [sys.executable, osp.join(REPO_ROOT, 'tools', 'dataset_converters',
+                                  'make_synthetic_vos.py'), out_dir, '--format', 'youtube_vos',
+         '--num-videos', '2', '--num-frames', '10', '--size', '32', '48', '--seed', '3'],
+        capture_output=True, text=True, env=env, check=True,
+    )
+    assert 'train: 1 videos' in result.stdout and '2/2' in result.stderr  # tqdm bar
+    reference = str(tmp_path / 'api')
+    generate_synthetic_vos(reference, 'youtube_vos', num_videos=2, num_frames=10, size=(32, 48),
+                           seed=3)
+    assert read_tree(out_dir) == read_tree(reference)
+    assert np.all([name.startswith(('train', 'valid', 'categories')) for name in
+                   read_tree(out_dir)])
