@@ -62,6 +62,7 @@ if ! "$PY" -c 'import mmdet; assert mmdet.__version__ == "3.3.0"' >/dev/null 2>&
 fi
 
 "${PIP[@]}" -r "$ROOT/requirements/optional.txt" -r "$ROOT/requirements/tests.txt"
+"${PIP[@]}" --no-deps -r "$ROOT/requirements/tests_nodeps.txt"
 
 # Meta's reference implementation, used only by the parity tests. Its sdist
 # would pull a CUDA torch into an isolated build, so build it in place without

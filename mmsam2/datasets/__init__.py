@@ -1,5 +1,6 @@
 """VOS benchmark datasets (one item per video), mask IO, result writers and a
 synthetic benchmark generator."""
+
 from .base_vos_dataset import BaseVOSDataset
 from .davis import DAVISDataset
 from .errors import VOSDatasetError

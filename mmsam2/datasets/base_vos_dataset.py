@@ -1,4 +1,5 @@
 """Common base of the video object segmentation benchmarks: one item is one video."""
+
 import json
 import os
 import os.path as osp
@@ -40,10 +41,8 @@ def object_ids_in(ids: np.ndarray) -> Set[int]:
     Returns:
         Set[int]: The object ids.
     """
-    return {int(i) for i in np.flatnonzero(np.bincount(ids.ravel(), minlength=256))} - {
-        0,
-        VOID_ID,
-    }
+    present = np.flatnonzero(np.bincount(ids.ravel(), minlength=256))
+    return {int(obj_id) for obj_id in present if obj_id not in (0, VOID_ID)}
 
 
 class BaseVOSDataset(BaseDataset):
@@ -76,7 +75,7 @@ class BaseVOSDataset(BaseDataset):
     - optional ``categories`` (Dict[int, str]) and ``seen`` (Dict[int, bool]).
 
     ``dataset[i]`` also adds ``frames`` (:class:`VideoFrames`) and
-    ``gt_masks`` (:class:`VideoMasks`), which decode lazily, before the
+    ``annotations`` (:class:`VideoMasks`), which decode lazily, before the
     pipeline (empty by default).
 
     Subclasses set ``ann_file`` and ``data_prefix`` (``img_path``: folder of
@@ -145,7 +144,7 @@ class BaseVOSDataset(BaseDataset):
         return self.METAINFO['mask_layout']
 
     def prepare_data(self, idx: int) -> Any:
-        """Get an item with lazy ``frames`` and ``gt_masks``, through the pipeline.
+        """Get an item with lazy ``frames`` and ``annotations``, through the pipeline.
 
         Args:
             idx (int): Video index.
@@ -156,7 +155,7 @@ class BaseVOSDataset(BaseDataset):
         data_info = self.get_data_info(idx)
         size = (data_info['height'], data_info['width'])
         data_info['frames'] = VideoFrames(data_info['frame_paths'], size)
-        data_info['gt_masks'] = VideoMasks.from_data_info(data_info)
+        data_info['annotations'] = VideoMasks.from_data_info(data_info)
         return self.pipeline(data_info)
 
     def load_data_list(self) -> List[dict]:
@@ -385,34 +384,55 @@ class BaseVOSDataset(BaseDataset):
                 osp.join(self.data_prefix['ann_path'], video),
             )
         index = {name: i for i, name in enumerate(frame_names)}
+        first_frames = {obj_id: index[name] for obj_id, name in declared.items()}
         to_read = masks.frame_names if self.full_scan else sorted(set(declared.values()))
         for name in to_read:
-            present = object_ids_in(masks.id_map(name))
-            unknown = sorted(present - set(declared))
-            if unknown:
-                raise VOSDatasetError(
-                    f'mask has ids {unknown} that the meta file does not list for video '
-                    f'{video!r}',
-                    masks.ann_paths[name],
-                )
-            for obj_id in sorted(present):
-                if index[declared[obj_id]] > index[name]:
-                    raise VOSDatasetError(
-                        f'object {obj_id} is on frame {name}, before its first frame '
-                        f'{declared[obj_id]} in the meta file',
-                        masks.ann_paths[name],
-                    )
-            absent = [obj for obj, first in declared.items() if first == name and obj not in present]
-            if absent:
-                raise VOSDatasetError(
-                    f'objects {sorted(absent)} have no pixels on their first frame {name}',
-                    masks.ann_paths[name],
-                )
-        return {obj_id: index[name] for obj_id, name in declared.items()}
+            self._check_declared_frame(video, name, index[name], first_frames, masks)
+        return first_frames
 
-    def _annotated_frames(
-        self, video: str, frame_names: List[str], masks: VideoMasks
-    ) -> List[str]:
+    def _check_declared_frame(
+        self,
+        video: str,
+        name: str,
+        frame_index: int,
+        first_frames: Mapping[int, int],
+        masks: VideoMasks,
+    ) -> None:
+        """Check one palette PNG against the objects a meta file declares.
+
+        Args:
+            video (str): Video name.
+            name (str): The annotated frame.
+            frame_index (int): Its index in the video.
+            first_frames (Mapping[int, int]): Declared object id -> index of
+                its first frame.
+            masks (VideoMasks): The video's annotations.
+        """
+        present = object_ids_in(masks.id_map(name))
+        path = masks.ann_paths[name]
+        unknown = sorted(present - set(first_frames))
+        if unknown:
+            raise VOSDatasetError(
+                f'mask has ids {unknown} that the meta file does not list for video {video!r}',
+                path,
+            )
+        early = sorted(obj for obj in present if first_frames[obj] > frame_index)
+        if early:
+            raise VOSDatasetError(
+                f'objects {early} are on frame {name}, before their first frame in the meta file',
+                path,
+            )
+        absent = sorted(
+            obj
+            for obj, first in first_frames.items()
+            if first == frame_index and obj not in present
+        )
+        if absent:
+            raise VOSDatasetError(
+                f'objects {absent} have no pixels on their first frame {name}', path
+            )
+
+    def _annotated_frames(self, video: str, frame_names: List[str], masks: VideoMasks) -> List[str]:
         """Frames the benchmark evaluates: every frame by default.
 
         Args:

@@ -1,4 +1,5 @@
 """DAVIS 2016 / 2017 semi-supervised video object segmentation."""
+
 from typing import Optional, Union
 
 from mmsam2.registry import DATASETS

@@ -1,4 +1,5 @@
 """The exception raised for VOS data that is missing or malformed."""
+
 from typing import Optional
 
 DOCS_HINT = 'See docs/datasets.md for the expected layout of each benchmark.'

@@ -1,4 +1,5 @@
 """LVOS v2 (long-term video object segmentation)."""
+
 from typing import Dict, List, Tuple
 
 from mmsam2.registry import DATASETS
@@ -86,8 +87,9 @@ class LVOSDataset(BaseVOSDataset):
                 self.ann_file,
             ) from err
         if not ranges or any(start > end for start, end in ranges.values()):
-            raise VOSDatasetError(f'no objects or an empty frame_range for video {video!r}',
-                                  self.ann_file)
+            raise VOSDatasetError(
+                f'no objects or an empty frame_range for video {video!r}', self.ann_file
+            )
         return ranges
 
     def _numbered(self, video: str, frame_names: List[str]) -> Dict[int, str]:
@@ -101,8 +103,9 @@ class LVOSDataset(BaseVOSDataset):
             Dict[int, str]: Frame number -> frame name.
         """
         if not all(name.isdigit() for name in frame_names):
-            raise VOSDatasetError(f'LVOS frame names must be numbers (video {video!r})',
-                                  self.data_prefix['img_path'])
+            raise VOSDatasetError(
+                f'LVOS frame names must be numbers (video {video!r})', self.data_prefix['img_path']
+            )
         return {int(name): name for name in frame_names}
 
     def _find_objects(
@@ -130,9 +133,7 @@ class LVOSDataset(BaseVOSDataset):
         declared = {obj_id: numbered[start] for obj_id, (start, _) in ranges.items()}
         return self._check_declared_objects(video, declared, frame_names, masks)
 
-    def _annotated_frames(
-        self, video: str, frame_names: List[str], masks: VideoMasks
-    ) -> List[str]:
+    def _annotated_frames(self, video: str, frame_names: List[str], masks: VideoMasks) -> List[str]:
         """The frames inside any object's frame range.
 
         Args:

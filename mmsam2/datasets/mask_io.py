@@ -4,6 +4,7 @@ Two layouts exist on disk: one palette PNG per frame holding every object's
 id (DAVIS, YouTube-VOS, MOSE, LVOS; objects cannot overlap) and one binary
 PNG per object and frame (SA-V; objects may overlap).
 """
+
 import io
 import os
 import os.path as osp

@@ -1,4 +1,5 @@
 """MOSE (complex video object segmentation)."""
+
 import os
 import os.path as osp
 from typing import List, Optional

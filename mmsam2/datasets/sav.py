@@ -1,4 +1,5 @@
 """SA-V val / test: per-object masks that may overlap."""
+
 import os
 import os.path as osp
 from typing import Dict, List
@@ -113,9 +114,7 @@ class SAVDataset(BaseVOSDataset):
                 )
         return first_frames
 
-    def _annotated_frames(
-        self, video: str, frame_names: List[str], masks: VideoMasks
-    ) -> List[str]:
+    def _annotated_frames(self, video: str, frame_names: List[str], masks: VideoMasks) -> List[str]:
         """The frames with masks.
 
         Args:

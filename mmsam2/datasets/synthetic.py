@@ -1,14 +1,15 @@
 """A small synthetic VOS benchmark in the layout of DAVIS, YouTube-VOS, MOSE, SA-V or LVOS.
 
 Each video shows textured shapes (ellipses, rectangles, triangles) on a
-textured background; they move, scale, rotate and occlude each other. Every
-video has an object visible on frame 0; given enough objects and frames
-(``max_objects >= 3``, ``num_frames >= 10``) the first video of each split
-also has one that leaves the frame and comes back, and one that first
-appears later (on a frame that is a multiple of 5, so that YouTube-VOS
-annotates it). Everything is drawn with numpy from one seed: the same
-arguments give the same bytes.
+textured background; they move, scale, rotate and occlude each other.
+Object 1 is visible on frame 0; in videos of at least
+:data:`MIN_FRAMES_FOR_EVENTS` frames, object 2 leaves the frame and comes
+back and object 3 first appears later, on a frame that is a multiple of 5
+(so that YouTube-VOS annotates it). The first video of each split has
+``max_objects`` objects. Everything is drawn with numpy from one seed: the
+same arguments give the same bytes.
 """
+
 import json
 import os
 import os.path as osp
@@ -52,11 +53,25 @@ class SyntheticVideo:
     categories: Dict[int, str]
 
     def first_frame(self, obj_id: int) -> int:
-        """Index of the first frame where the object is visible."""
+        """Find the first frame where an object is visible.
+
+        Args:
+            obj_id (int): The object.
+
+        Returns:
+            int: Frame index.
+        """
         return next(t for t, ids in enumerate(self.id_maps) if (ids == obj_id).any())
 
     def last_frame(self, obj_id: int) -> int:
-        """Index of the last frame where the object is visible."""
+        """Find the last frame where an object is visible.
+
+        Args:
+            obj_id (int): The object.
+
+        Returns:
+            int: Frame index.
+        """
         return max(t for t, ids in enumerate(self.id_maps) if (ids == obj_id).any())
 
 
@@ -78,7 +93,7 @@ class _Object:
         phase (np.ndarray): (3,) phases of x, y and scale.
         spin (float): Rotation per frame (radians).
         colours (np.ndarray): (2, 3) texture colours in [0, 255].
-        stripes (np.ndarray): (3,) texture frequency, angle and pattern
+        pattern (np.ndarray): (3,) texture frequency, angle and kind
             (< 0.5: stripes, else checkerboard).
     """
 
@@ -94,7 +109,7 @@ class _Object:
     phase: np.ndarray
     spin: float
     colours: np.ndarray
-    stripes: np.ndarray
+    pattern: np.ndarray
 
 
 def _roles(num_objects: int, num_frames: int) -> List[str]:
@@ -156,7 +171,7 @@ def _sample_object(
         phase=np.concatenate([[0.0], rng.uniform(0, 2 * np.pi, 2)]),
         spin=rng.uniform(-0.15, 0.15),
         colours=rng.uniform(0, 255, (2, 3)),
-        stripes=np.array([rng.uniform(0.3, 0.9), rng.uniform(0, np.pi), rng.uniform()]),
+        pattern=np.array([rng.uniform(0.3, 0.9), rng.uniform(0, np.pi), rng.uniform()]),
     )
 
 
@@ -218,9 +233,9 @@ def _texture(obj: _Object, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     Returns:
         np.ndarray: (H, W, 3) float colours.
     """
-    freq, angle, pattern = obj.stripes
+    freq, angle, kind = obj.pattern
     along = u * np.cos(angle) + v * np.sin(angle)
-    if pattern < 0.5:
+    if kind < 0.5:
         weight = 0.5 + 0.5 * np.sin(freq * along)
     else:
         across = -u * np.sin(angle) + v * np.cos(angle)
@@ -485,8 +500,9 @@ def _youtube_vos_video(out_dir: str, split: str, video: SyntheticVideo) -> dict:
         first_only=split != 'train',
     )
     for t in sparse:
-        _save_jpeg(osp.join(out_dir, split, 'JPEGImages', video.name, f'{t:05d}.jpg'),
-                   video.frames[t])
+        _save_jpeg(
+            osp.join(out_dir, split, 'JPEGImages', video.name, f'{t:05d}.jpg'), video.frames[t]
+        )
     objects = {
         str(obj): {
             'category': kind,
@@ -618,13 +634,14 @@ def generate_synthetic_vos(
     the rest to the second (:data:`SPLITS`: train / val for DAVIS, train /
     valid for YouTube-VOS, MOSE and LVOS, val / test for SA-V). The first
     video of each split has ``max_objects`` objects, the others 1 to
-    ``max_objects``. Validation splits of YouTube-VOS, MOSE and LVOS carry
-    only the first-appearance masks, as the real ones do.
+    ``max_objects``. As in the real benchmarks, the validation splits carry
+    only the masks that define the objects: each object's first appearance
+    for YouTube-VOS and LVOS, frame 0 for MOSE.
 
     Layouts (see docs/datasets.md): ``davis``: JPEGImages/480p,
     Annotations/480p, ImageSets/{2016,2017}, categories.json;
-    ``youtube_vos``: <split>/{JPEGImages,Annotations,meta.json} and
-    <split>_all_frames/JPEGImages; ``mose``: <split>/{JPEGImages,Annotations},
+    ``youtube_vos``: <split>/{JPEGImages,Annotations,meta.json},
+    <split>_all_frames/JPEGImages, categories.json; ``mose``: <split>/{JPEGImages,Annotations},
     categories.json; ``sav``: sav_<split>/{sav_<split>.txt,
     JPEGImages_24fps, Annotations_6fps, categories.json}; ``lvos``:
     <split>/{JPEGImages,Annotations,<split>_meta.json}, categories.json.
@@ -640,7 +657,7 @@ def generate_synthetic_vos(
         num_val_videos (int, optional): Videos in the second split. Defaults
             to None (half, rounded down).
         on_video (Callable[[str], None], optional): Called with each video's
-            name once rendered (e.g. to update a progress bar). Defaults to
+            name once written (e.g. to update a progress bar). Defaults to
             None.
 
     Returns:

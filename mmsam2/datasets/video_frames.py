@@ -1,4 +1,5 @@
 """Lazily decoded video frames."""
+
 import os.path as osp
 from typing import Iterator, List, Optional, Sequence, Tuple, Union
 

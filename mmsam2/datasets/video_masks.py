@@ -1,4 +1,5 @@
 """Lazily read ground-truth masks of a video, whatever their layout on disk."""
+
 from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
@@ -50,6 +51,12 @@ class VideoMasks:
         self.mask_layout = mask_layout
         self.merge_objects = merge_objects
         self.size = None if size is None else (int(size[0]), int(size[1]))
+        if mask_layout == PALETTE:
+            names = list(ann_paths)
+        else:
+            names = list({name for frames in ann_paths.values() for name in frames})
+        self._frame_names = sort_frame_names(names)
+        self._frame_set = set(names)
 
     @classmethod
     def from_data_info(cls, data_info: Mapping) -> 'VideoMasks':
@@ -73,18 +80,22 @@ class VideoMasks:
     @property
     def frame_names(self) -> List[str]:
         """Names of the frames with an annotation file, sorted."""
-        if self.mask_layout == PALETTE:
-            return sort_frame_names(list(self.ann_paths))
-        return sort_frame_names(list({name for frames in self.ann_paths.values() for name in frames}))
+        return list(self._frame_names)
 
     def __len__(self) -> int:
-        return len(self.frame_names)
+        return len(self._frame_names)
 
     def __contains__(self, frame_name: object) -> bool:
-        return frame_name in self.frame_names
+        return frame_name in self._frame_set
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.frame_names)
+        return iter(self._frame_names)
+
+    def __repr__(self) -> str:
+        return (
+            f'{self.__class__.__name__}(num_frames={len(self)}, '
+            f'object_ids={self.object_ids}, mask_layout={self.mask_layout!r})'
+        )
 
     def __getitem__(self, frame_name: str) -> Dict[int, np.ndarray]:
         """Read the masks of every object on one annotated frame.

@@ -13,6 +13,7 @@ score map, or as an (N, H, W) array with the N object ids. Palette formats
 cannot overlap: each pixel takes the object with the highest score, if that
 score is above ``threshold``.
 """
+
 import os.path as osp
 import zipfile
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union

@@ -1,4 +1,5 @@
 """YouTube-VOS 2018 / 2019 semi-supervised video object segmentation."""
+
 import os.path as osp
 from typing import Dict, List, Optional, Union
 
@@ -99,7 +100,9 @@ class YouTubeVOSDataset(BaseVOSDataset):
         if self.train_meta_file:
             train_videos = load_json(self.train_meta_file).get('videos', {})
             self._seen_categories = {
-                obj['category'] for video in train_videos.values() for obj in video['objects'].values()
+                obj['category']
+                for video in train_videos.values()
+                for obj in video['objects'].values()
             }
 
     def list_videos(self) -> List[str]:
@@ -121,8 +124,9 @@ class YouTubeVOSDataset(BaseVOSDataset):
         """
         objects = self._videos_meta[video].get('objects', {})
         if not objects or any(not obj.get('frames') for obj in objects.values()):
-            raise VOSDatasetError(f'meta.json lists no objects / frames for video {video!r}',
-                                  self.ann_file)
+            raise VOSDatasetError(
+                f'meta.json lists no objects / frames for video {video!r}', self.ann_file
+            )
         return {int(obj_id): obj for obj_id, obj in objects.items()}
 
     def _find_objects(
@@ -144,9 +148,7 @@ class YouTubeVOSDataset(BaseVOSDataset):
         declared = {obj_id: sort_frame_names(obj['frames'])[0] for obj_id, obj in objects.items()}
         return self._check_declared_objects(video, declared, frame_names, masks)
 
-    def _annotated_frames(
-        self, video: str, frame_names: List[str], masks: VideoMasks
-    ) -> List[str]:
+    def _annotated_frames(self, video: str, frame_names: List[str], masks: VideoMasks) -> List[str]:
         """The frames ``meta.json`` lists for any object.
 
         Args:

@@ -1,4 +1,5 @@
 """Synthetic VOS benchmarks for the dataset tests (small: 3 videos, 12 frames, 48x64)."""
+
 import os.path as osp
 from typing import Callable
 
@@ -10,6 +11,12 @@ SMALL = dict(num_videos=3, num_frames=12, size=(48, 64), max_objects=3, seed=0)
 """Videos 000 and 001 go to the first split, 002 to the second; the first
 video of each split has 3 objects: 1 stays, 2 leaves and comes back, 3 first
 appears on frame 5."""
+
+
+@pytest.fixture(scope='session')
+def synthetic_spec() -> dict:
+    """Arguments of :func:`generate_synthetic_vos` used by these tests."""
+    return dict(SMALL)
 
 
 @pytest.fixture(scope='session')

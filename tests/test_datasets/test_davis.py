@@ -3,15 +3,27 @@ import os.path as osp
 
 import numpy as np
 import pytest
+from mmengine.dataset import pseudo_collate
 from PIL import Image
+from torch.utils.data import DataLoader
 
 from mmsam2.datasets import DAVISDataset, VideoFrames, VideoMasks, VOSDatasetError
 from mmsam2.registry import DATASETS
 
 ITEM_KEYS = {
-    'video_name', 'video_length', 'frame_paths', 'frame_names', 'ann_paths', 'mask_layout',
-    'merge_objects', 'object_ids', 'first_frame_of_object', 'annotated_frames', 'height',
-    'width', 'sample_idx',
+    'video_name',
+    'video_length',
+    'frame_paths',
+    'frame_names',
+    'ann_paths',
+    'mask_layout',
+    'merge_objects',
+    'object_ids',
+    'first_frame_of_object',
+    'annotated_frames',
+    'height',
+    'width',
+    'sample_idx',
 }
 
 
@@ -36,8 +48,7 @@ def test_davis_2017_items(synthetic_root):
     assert set(item) == ITEM_KEYS | {'categories'}
     assert item['video_name'] == 'video_000' and item['video_length'] == 12
     assert item['frame_names'] == [f'{t:05d}' for t in range(12)]
-    assert item['frame_paths'][3] == osp.join(root, 'JPEGImages', '480p', 'video_000',
-                                              '00003.jpg')
+    assert item['frame_paths'][3] == osp.join(root, 'JPEGImages', '480p', 'video_000', '00003.jpg')
     assert sorted(item['ann_paths']) == item['frame_names']
     assert item['object_ids'] == [1, 2, 3]
     assert item['first_frame_of_object'] == {1: 0, 2: 0, 3: 5}  # object 3 appears later
@@ -51,18 +62,26 @@ def test_davis_2017_items(synthetic_root):
 def test_lazy_frames_and_masks(synthetic_root):
     dataset = DAVISDataset(synthetic_root('davis'), split='train')
     item = dataset[0]
-    assert isinstance(item['frames'], VideoFrames) and isinstance(item['gt_masks'], VideoMasks)
+    assert isinstance(item['frames'], VideoFrames) and isinstance(item['annotations'], VideoMasks)
     assert item['frames'][5].shape == (48, 64, 3)
-    masks = item['gt_masks']['00005']
+    masks = item['annotations']['00005']
     assert sorted(masks) == [1, 2, 3] and masks[3].any() and masks[3].dtype == bool
-    assert not item['gt_masks']['00000'][3].any()
+    assert not item['annotations']['00000'][3].any()
     with pytest.raises(KeyError):
-        item['gt_masks']['99999']
+        item['annotations']['99999']
+
+
+def test_data_loader_workers(synthetic_root):
+    dataset = DAVISDataset(synthetic_root('davis'), split='train')
+    loader = DataLoader(dataset, batch_size=1, num_workers=1, collate_fn=pseudo_collate)
+    batches = list(loader)
+    assert [batch['video_name'] for batch in batches] == [['video_000'], ['video_001']]
+    assert batches[1]['frames'][0][0].shape == (48, 64, 3)
 
 
 def test_object_that_leaves_and_comes_back(synthetic_root):
     item = DAVISDataset(synthetic_root('davis'), split='train')[0]
-    present = [item['gt_masks'][name][2].any() for name in item['frame_names']]
+    present = [item['annotations'][name][2].any() for name in item['frame_names']]
     gone = present.index(False)
     assert present[0] and True in present[gone:]
 
@@ -82,8 +101,8 @@ def test_davis_2016_is_single_object(synthetic_root):
     assert item['object_ids'] == [1] and item['merge_objects'] is True
     assert single.metainfo['year'] == '2016'
     for name in ('00000', '00007'):
-        union = np.any(list(multi_item['gt_masks'][name].values()), axis=0)
-        assert np.array_equal(item['gt_masks'][name][1], union)
+        union = np.any(list(multi_item['annotations'][name].values()), axis=0)
+        assert np.array_equal(item['annotations'][name][1], union)
 
 
 def test_first_frame_only_scan(synthetic_root):
@@ -152,5 +171,5 @@ def test_missing_category(fresh_root):
     root = fresh_root('davis')
     with open(osp.join(root, 'categories.json'), 'w') as file:
         file.write('{"video_002": {}}')
-    with pytest.raises(VOSDatasetError, match="no category for objects"):
+    with pytest.raises(VOSDatasetError, match='no category for objects'):
         DAVISDataset(root, split='val', categories_file='categories.json')

@@ -17,8 +17,13 @@ from mmsam2.datasets import (
 
 def test_davis_palette():
     assert DAVIS_PALETTE.shape == (256, 3) and DAVIS_PALETTE.dtype == np.uint8
-    assert DAVIS_PALETTE[:5].tolist() == [[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0],
-                                          [0, 0, 128]]
+    assert DAVIS_PALETTE[:5].tolist() == [
+        [0, 0, 0],
+        [128, 0, 0],
+        [0, 128, 0],
+        [128, 128, 0],
+        [0, 0, 128],
+    ]
     assert DAVIS_PALETTE[8].tolist() == [64, 0, 0]
     assert DAVIS_PALETTE[VOID_ID].tolist() == [224, 224, 192]
     assert len({tuple(c) for c in DAVIS_PALETTE}) == 256
@@ -68,7 +73,9 @@ def test_id_not_in_palette(tmp_path):
     image.putpalette(DAVIS_PALETTE[:17].reshape(-1).tolist())  # 8-bit PNG, 17 colours
     path = str(tmp_path / 'short.png')
     image.save(path)
-    with pytest.raises(VOSDatasetError, match=r'ids \[20\] are not in its 17-colour palette') as err:
+    with pytest.raises(
+        VOSDatasetError, match=r'ids \[20\] are not in its 17-colour palette'
+    ) as err:
         read_palette_mask(path)
     assert err.value.path == path
 

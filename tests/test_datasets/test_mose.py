@@ -19,11 +19,14 @@ def test_valid_split(synthetic_root):
 
 def test_train_split(synthetic_root):
     dataset = DATASETS.build(
-        dict(type='MOSEDataset', data_root=synthetic_root('mose'), split='train',
-             categories_file='categories.json')
+        dict(
+            type='MOSEDataset',
+            data_root=synthetic_root('mose'),
+            split='train',
+            categories_file='categories.json',
+        )
     )
-    assert [dataset.get_data_info(i)['video_name'] for i in range(2)] == ['video_000',
-                                                                         'video_001']
+    assert [dataset.get_data_info(i)['video_name'] for i in range(2)] == ['video_000', 'video_001']
     item = dataset.get_data_info(0)
     assert item['first_frame_of_object'] == {1: 0, 2: 0, 3: 5}
     assert set(item['categories']) == {1, 2, 3}

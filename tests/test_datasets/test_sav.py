@@ -19,8 +19,9 @@ def test_items(synthetic_root):
     assert item['annotated_frames'] == ['00000', '00004', '00008']  # 6 fps masks
     assert item['object_ids'] == [0, 1, 2, 3]  # 3 shapes (from 000) and a part of 000
     assert sorted(item['ann_paths'][2]) == ['00000', '00004', '00008']
-    assert item['ann_paths'][0]['00004'] == osp.join(root, 'Annotations_6fps', 'video_000',
-                                                     '000', '00004.png')
+    assert item['ann_paths'][0]['00004'] == osp.join(
+        root, 'Annotations_6fps', 'video_000', '000', '00004.png'
+    )
     # shape 2 first appears on frame 5, so its first mask is on frame 8
     assert item['first_frame_of_object'] == {0: 0, 1: 0, 2: 8, 3: 0}
     assert item['categories'][3] == item['categories'][0] + '_part'
@@ -30,11 +31,11 @@ def test_objects_overlap(synthetic_root):
     dataset = DATASETS.build(
         dict(type='SAVDataset', data_root=osp.join(synthetic_root('sav'), 'sav_val'))
     )
-    masks = dataset[0]['gt_masks']['00000']
+    masks = dataset[0]['annotations']['00000']
     whole, part = masks[0], masks[3]
     assert part.any() and (whole & part).sum() == part.sum() < whole.sum()
     with pytest.raises(TypeError, match='overlap'):
-        dataset[0]['gt_masks'].id_map('00000')
+        dataset[0]['annotations'].id_map('00000')
 
 
 def test_quick_scan_finds_the_same_objects(synthetic_root):
@@ -46,8 +47,9 @@ def test_quick_scan_finds_the_same_objects(synthetic_root):
 
 def test_png_outside_object_folders(fresh_root):
     root = osp.join(fresh_root('sav'), 'sav_val')
-    write_binary_mask(osp.join(root, 'Annotations_6fps', 'video_001', '00000.png'),
-                      np.zeros((48, 64)))
+    write_binary_mask(
+        osp.join(root, 'Annotations_6fps', 'video_001', '00000.png'), np.zeros((48, 64))
+    )
     with pytest.raises(VOSDatasetError, match='one numbered folder per object'):
         SAVDataset(root)
 

@@ -15,8 +15,6 @@ from mmsam2.datasets import (
     generate_synthetic_vos,
 )
 
-from conftest import SMALL
-
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
@@ -30,24 +28,24 @@ def read_tree(root):
 
 
 @pytest.mark.parametrize('fmt', FORMATS)
-def test_same_seed_same_bytes(tmp_path, fmt):
-    splits = generate_synthetic_vos(str(tmp_path / 'a'), fmt, **SMALL)
-    generate_synthetic_vos(str(tmp_path / 'b'), fmt, **SMALL)
+def test_same_seed_same_bytes(tmp_path, fmt, synthetic_spec):
+    splits = generate_synthetic_vos(str(tmp_path / 'a'), fmt, **synthetic_spec)
+    generate_synthetic_vos(str(tmp_path / 'b'), fmt, **synthetic_spec)
     first = read_tree(str(tmp_path / 'a'))
     assert first == read_tree(str(tmp_path / 'b'))
     assert any(name.endswith('.jpg') for name in first)
     assert sum(len(videos) for videos in splits.values()) == 3
 
 
-def test_other_seed_other_data(tmp_path):
-    generate_synthetic_vos(str(tmp_path / 'a'), 'davis', **SMALL)
-    generate_synthetic_vos(str(tmp_path / 'b'), 'davis', **dict(SMALL, seed=1))
+def test_other_seed_other_data(tmp_path, synthetic_spec):
+    generate_synthetic_vos(str(tmp_path / 'a'), 'davis', **synthetic_spec)
+    generate_synthetic_vos(str(tmp_path / 'b'), 'davis', **dict(synthetic_spec, seed=1))
     assert read_tree(str(tmp_path / 'a')) != read_tree(str(tmp_path / 'b'))
 
 
-def test_splits_and_events(tmp_path):
+def test_splits_and_events(tmp_path, synthetic_spec):
     root = str(tmp_path)
-    splits = generate_synthetic_vos(root, 'davis', **dict(SMALL, num_videos=4))
+    splits = generate_synthetic_vos(root, 'davis', **dict(synthetic_spec, num_videos=4))
     assert splits == {'train': ['video_000', 'video_001'], 'val': ['video_002', 'video_003']}
     categories = json.load(open(osp.join(root, 'categories.json')))
     for split, videos in splits.items():
@@ -55,14 +53,14 @@ def test_splits_and_events(tmp_path):
         item = dataset[0]  # the first video of each split shows every event
         names = item['frame_names']
         presence = {
-            obj: [item['gt_masks'][n][obj].any() for n in names] for obj in item['object_ids']
+            obj: [item['annotations'][n][obj].any() for n in names] for obj in item['object_ids']
         }
         assert item['object_ids'] == [1, 2, 3]
         assert presence[1][0] and presence[2][0]
         assert item['first_frame_of_object'][3] == 5 and not any(presence[3][:5])
         gone = presence[2].index(False)  # object 2 leaves the frame ...
         assert any(presence[2][gone:])  # ... and comes back
-        areas = [item['gt_masks'][n][1].sum() for n in names]
+        areas = [item['annotations'][n][1].sum() for n in names]
         assert len(set(areas)) > 1  # shapes move / scale
         frame = item['frames'][0].astype(float)
         assert frame.std() > 10  # textured, not flat
@@ -82,9 +80,7 @@ def test_data_root_of(tmp_path):
     assert data_root_of('out', 'lvos', 'valid') == 'out'
 
 
-@pytest.mark.parametrize(
-    'kwargs', [dict(fmt='kitti'), dict(num_videos=0), dict(num_val_videos=5)]
-)
+@pytest.mark.parametrize('kwargs', [dict(fmt='kitti'), dict(num_videos=0), dict(num_val_videos=5)])
 def test_bad_arguments(tmp_path, kwargs):
     with pytest.raises(ValueError):
         generate_synthetic_vos(str(tmp_path), **kwargs)
@@ -94,15 +90,33 @@ def test_cli(tmp_path):
     out_dir = str(tmp_path / 'cli')
     env = dict(os.environ, PYTHONPATH=REPO_ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
     result = subprocess.run(
-        [sys.executable, osp.join(REPO_ROOT, 'tools', 'dataset_converters',
-                                  'make_synthetic_vos.py'), out_dir, '--format', 'youtube_vos',
-         '--num-videos', '2', '--num-frames', '10', '--size', '32', '48', '--seed', '3'],
-        capture_output=True, text=True, env=env, check=True,
+        [
+            sys.executable,
+            osp.join(REPO_ROOT, 'tools', 'dataset_converters', 'make_synthetic_vos.py'),
+            out_dir,
+            '--format',
+            'youtube_vos',
+            '--num-videos',
+            '2',
+            '--num-frames',
+            '10',
+            '--size',
+            '32',
+            '48',
+            '--seed',
+            '3',
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
     )
     assert 'train: 1 videos' in result.stdout and '2/2' in result.stderr  # tqdm bar
     reference = str(tmp_path / 'api')
-    generate_synthetic_vos(reference, 'youtube_vos', num_videos=2, num_frames=10, size=(32, 48),
-                           seed=3)
+    generate_synthetic_vos(
+        reference, 'youtube_vos', num_videos=2, num_frames=10, size=(32, 48), seed=3
+    )
     assert read_tree(out_dir) == read_tree(reference)
-    assert np.all([name.startswith(('train', 'valid', 'categories')) for name in
-                   read_tree(out_dir)])
+    assert np.all(
+        [name.startswith(('train', 'valid', 'categories')) for name in read_tree(out_dir)]
+    )

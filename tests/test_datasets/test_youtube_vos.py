@@ -26,7 +26,7 @@ def test_valid_split(synthetic_root):
     train_meta = json.load(open(osp.join(root, 'train', 'meta.json')))['videos']
     seen = {o['category'] for v in train_meta.values() for o in v['objects'].values()}
     assert item['seen'] == {k: c in seen for k, c in item['categories'].items()}
-    masks = dataset[0]['gt_masks']
+    masks = dataset[0]['annotations']
     assert masks['00005'][3].any() and not masks['00005'][1].any()
 
 
@@ -42,8 +42,12 @@ def test_dense_frames(synthetic_root):
 
 def test_train_split_every_fifth_frame(synthetic_root):
     dataset = DATASETS.build(
-        dict(type='YouTubeVOSDataset', data_root=synthetic_root('youtube_vos'), year=2018,
-             split='train')
+        dict(
+            type='YouTubeVOSDataset',
+            data_root=synthetic_root('youtube_vos'),
+            year=2018,
+            split='train',
+        )
     )
     assert dataset.metainfo['year'] == '2018' and len(dataset) == 2
     item = dataset.get_data_info(0)

@@ -53,6 +53,11 @@ def test_davis_missing_predicted_object_scores_zero():
     assert (objects[1].j == 0).all() and (objects[1].f == 0).all()
 
 
+def test_empty_prediction_dict():
+    objects = davis_video_scores('v', box_video(), {})
+    assert all((o.j == 0).all() and (o.f == 0).all() for o in objects)
+
+
 def test_void_label_is_background():
     gt = box_video()
     gt[:, 2:8, 8:10] = 255

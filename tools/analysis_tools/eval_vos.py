@@ -13,6 +13,7 @@ from mmsam2.evaluation.functional import PROTOCOLS, read_split_file, run_vos_eva
 
 
 def parse_args() -> argparse.Namespace:
+    """Parse the command line."""
     parser = argparse.ArgumentParser(description='Evaluate a folder of predicted VOS masks.')
     parser.add_argument(
         'gt_root', help='ground-truth root: <video>/<frame>.png or <video>/<obj_id>/<frame>.png'
@@ -53,6 +54,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> None:
+    """Run the tool."""
     args = parse_args()
     metrics = run_vos_evaluation(
         args.gt_root,

@@ -12,6 +12,7 @@ from mmsam2.evaluation.leaderboard import build_leaderboard
 
 
 def parse_args() -> argparse.Namespace:
+    """Parse the command line."""
     parser = argparse.ArgumentParser(description='Build a VOS leaderboard from work dirs.')
     parser.add_argument(
         'work_dirs',
@@ -24,6 +25,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> None:
+    """Run the tool."""
     args = parse_args()
     print(build_leaderboard(args.work_dirs, args.out, args.csv))
 

@@ -7,6 +7,7 @@ Usage:
 The same arguments always give the same files. See docs/datasets.md for the
 layouts and the dataset configs that read them.
 """
+
 import argparse
 
 from tqdm import tqdm
@@ -19,11 +20,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('out_dir', help='output folder')
     parser.add_argument('--format', default='davis', choices=FORMATS, help='benchmark layout')
     parser.add_argument('--num-videos', type=int, default=4, help='number of videos')
-    parser.add_argument('--num-val-videos', type=int, help='videos in the second split '
-                        '(default: half)')
+    parser.add_argument(
+        '--num-val-videos', type=int, help='videos in the second split (default: half)'
+    )
     parser.add_argument('--num-frames', type=int, default=24, help='frames per video')
-    parser.add_argument('--size', type=int, nargs=2, default=(96, 128), metavar=('H', 'W'),
-                        help='frame height and width')
+    parser.add_argument(
+        '--size',
+        type=int,
+        nargs=2,
+        default=(96, 128),
+        metavar=('H', 'W'),
+        help='frame height and width',
+    )
     parser.add_argument('--max-objects', type=int, default=3, help='most objects in a video')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     return parser.parse_args()

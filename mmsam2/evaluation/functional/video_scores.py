@@ -65,8 +65,13 @@ def davis_object_ids(first_gt_frame: Frame) -> List[str]:
 
 
 def _as_frame_pair(gt: Any, pred: Any) -> Tuple[Sequence[Frame], Sequence[Frame]]:
-    """Ground-truth and predicted frame sequences of equal length."""
+    """Ground-truth and predicted frame sequences of equal length.
+
+    An empty prediction dict (no object predicted) stands for empty frames.
+    """
     gt_frames, pred_frames = as_frames(gt), as_frames(pred)
+    if isinstance(pred, Mapping) and not pred:
+        pred_frames = [{}] * len(gt_frames)
     if len(gt_frames) != len(pred_frames):
         raise ValueError(
             f'{len(gt_frames)} ground-truth frames but {len(pred_frames)} predicted frames'

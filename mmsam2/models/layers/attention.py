@@ -7,7 +7,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .rope import apply_rope, axial_rope_angles, rope_cos_sin
+from .rope import apply_rope, axial_rope_angles, rope_rotations
 
 
 class Attention(nn.Module):
@@ -107,16 +107,14 @@ class RoPEAttention(Attention):
         self.rope_theta = rope_theta
         self.rope_k_repeat = rope_k_repeat
         self.feat_sizes = tuple(feat_sizes)
-        self._tables: Dict[tuple, Tuple[torch.Tensor, torch.Tensor]] = {}
+        self._tables: Dict[tuple, torch.Tensor] = {}
 
-    def _rope_table(
-        self, height: int, width: int, device: torch.device
-    ) -> Tuple[torch.Tensor, torch.Tensor]:
+    def _rope_table(self, height: int, width: int, device: torch.device) -> torch.Tensor:
         key = (height, width, device)
         table = self._tables.get(key)
         if table is None:
             head_dim = self.internal_dim // self.num_heads
-            table = rope_cos_sin(
+            table = rope_rotations(
                 axial_rope_angles(head_dim, height, width, self.rope_theta, device)
             )
             self._tables[key] = table
@@ -152,12 +150,14 @@ class RoPEAttention(Attention):
                     f'{q.shape[-2]} query tokens are not a square grid; pass feat_size=(H, W)'
                 )
             feat_size = (side, side)
-        cos, sin = self._rope_table(feat_size[0], feat_size[1], q.device)
+        table = self._rope_table(feat_size[0], feat_size[1], q.device)
         num_k_rope = k.shape[-2] - num_k_exclude_rope
         if num_k_rope != q.shape[-2] and not self.rope_k_repeat:
             raise ValueError('keys and queries differ in length; set rope_k_repeat')
-        q = apply_rope(q, cos, sin)
-        if num_k_rope > 0:
-            k_rot = apply_rope(k[:, :, :num_k_rope], cos, sin)
-            k = torch.cat([k_rot, k[:, :, num_k_rope:]], dim=2) if num_k_exclude_rope else k_rot
+        q = apply_rope(q, table)
+        if num_k_exclude_rope == 0:
+            k = apply_rope(k, table)
+        elif num_k_rope > 0:
+            # k is the fresh output of k_proj: rotate the spatial keys in place
+            k[:, :, :num_k_rope] = apply_rope(k[:, :, :num_k_rope], table)
         return self._attend(q, k, v)

@@ -1,6 +1,4 @@
-"""Axial 2-D rotary position encoding (RoPE) on real tensors."""
-
-from typing import Tuple
+"""Axial 2-D rotary position encoding (RoPE)."""
 
 import torch
 
@@ -32,31 +30,26 @@ def axial_rope_angles(
     return torch.cat([torch.outer(cols, freqs), torch.outer(rows, freqs)], dim=-1)
 
 
-def rope_cos_sin(angles: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Cosine and sine tables of RoPE angles, each (N, dim // 2)."""
-    return angles.cos(), angles.sin()
+def rope_rotations(angles: torch.Tensor) -> torch.Tensor:
+    """Unit complex numbers ``exp(i * angles)``, shape (N, dim // 2), complex64."""
+    return torch.polar(torch.ones_like(angles), angles)
 
 
-def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """Rotate consecutive channel pairs of ``x`` by the given angles.
+def apply_rope(x: torch.Tensor, rotations: torch.Tensor) -> torch.Tensor:
+    """Rotate consecutive channel pairs of ``x`` as complex numbers.
 
     Args:
         x (torch.Tensor): Tokens (B, heads, N, dim). N may be a multiple of the
-            table length (memory of several frames), in which case the table
-            is repeated along the tokens.
-        cos (torch.Tensor): Cosines (M, dim // 2) with N % M == 0.
-        sin (torch.Tensor): Sines (M, dim // 2).
+            table length M (memories of several frames): the table is then
+            broadcast over the N // M groups without being copied.
+        rotations (torch.Tensor): Complex table (M, dim // 2), N % M == 0.
 
     Returns:
-        torch.Tensor: Rotated tokens, same shape and dtype as ``x``.
+        torch.Tensor: Rotated tokens (B, heads, N, dim), same dtype as ``x``.
     """
-    n, m = x.shape[-2], cos.shape[0]
-    if n != m:
-        if n % m != 0:
-            raise ValueError(f'{n} tokens cannot be tiled by a RoPE table of {m}')
-        reps = n // m
-        cos, sin = cos.repeat(reps, 1), sin.repeat(reps, 1)
-    xf = x.float().unflatten(-1, (-1, 2))
-    x_even, x_odd = xf[..., 0], xf[..., 1]
-    out = torch.stack((x_even * cos - x_odd * sin, x_even * sin + x_odd * cos), dim=-1)
-    return out.flatten(-2).type_as(x)
+    n, m = x.shape[-2], rotations.shape[0]
+    if n % m != 0:
+        raise ValueError(f'{n} tokens cannot be tiled by a RoPE table of {m}')
+    xc = torch.view_as_complex(x.float().reshape(*x.shape[:-2], n // m, m, -1, 2))
+    out = torch.view_as_real(xc * rotations).reshape(x.shape)
+    return out.type_as(x)
