@@ -108,8 +108,8 @@ def build_point_grid(n_per_side: int) -> np.ndarray:
     Returns:
         np.ndarray: (n * n, 2) (x, y) points, row by row.
     """
-    centres = (np.arange(n_per_side) + 0.5) / n_per_side
-    centres = np.linspace(centres[0], centres[-1], n_per_side) if n_per_side else centres
+    offset = 0.5 / n_per_side
+    centres = np.linspace(offset, 1 - offset, n_per_side)
     xs, ys = np.meshgrid(centres, centres)
     return np.stack([xs, ys], axis=-1).reshape(-1, 2)
 
@@ -140,7 +140,7 @@ def generate_crop_boxes(
     boxes, layers = [[0, 0, im_w, im_h]], [0]
     for layer in range(1, n_layers + 1):
         n_crops = 2**layer
-        overlap = int(overlap_ratio * min(im_h, im_w) * 2 / n_crops)
+        overlap = int(overlap_ratio * min(im_h, im_w) * (2 / n_crops))
         crop_w = math.ceil((overlap * (n_crops - 1) + im_w) / n_crops)
         crop_h = math.ceil((overlap * (n_crops - 1) + im_h) / n_crops)
         x0s = [(crop_w - overlap) * i for i in range(n_crops)]
@@ -163,7 +163,9 @@ def uncrop_points(points: torch.Tensor, crop_box: Sequence[int]) -> torch.Tensor
     return points + torch.tensor([x0, y0], device=points.device)
 
 
-def uncrop_masks(masks: torch.Tensor, crop_box: Sequence[int], orig_h: int, orig_w: int) -> torch.Tensor:
+def uncrop_masks(
+    masks: torch.Tensor, crop_box: Sequence[int], orig_h: int, orig_w: int
+) -> torch.Tensor:
     """Zero-pad crop masks (..., h, w) to image masks (..., orig_h, orig_w)."""
     x0, y0, x1, y1 = crop_box
     if (x0, y0, x1, y1) == (0, 0, orig_w, orig_h):

@@ -101,7 +101,9 @@ def remove_sprinkles_in_mask_scores(
     return torch.where(sprinkles, threshold - margin, mask_scores)
 
 
-def remove_small_regions(mask: np.ndarray, area_thresh: float, mode: str) -> Tuple[np.ndarray, bool]:
+def remove_small_regions(
+    mask: np.ndarray, area_thresh: float, mode: str
+) -> Tuple[np.ndarray, bool]:
     """Remove small islands from a binary mask, or fill its small holes.
 
     Args:
@@ -118,7 +120,9 @@ def remove_small_regions(mask: np.ndarray, area_thresh: float, mode: str) -> Tup
         raise ValueError(f"mode must be 'holes' or 'islands', got {mode!r}")
     mask = mask.astype(bool)
     target = ~mask if mode == 'holes' else mask
-    num, labels, stats, _ = cv2.connectedComponentsWithStats(target.astype(np.uint8), connectivity=8)
+    num, labels, stats, _ = cv2.connectedComponentsWithStats(
+        target.astype(np.uint8), connectivity=8
+    )
     areas = stats[1:, cv2.CC_STAT_AREA]
     small = np.flatnonzero(areas < area_thresh) + 1
     if small.size == 0:

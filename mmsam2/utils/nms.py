@@ -26,8 +26,12 @@ def box_area(boxes: torch.Tensor) -> torch.Tensor:
 def _iou_with_later(boxes: np.ndarray, areas: np.ndarray, i: int) -> np.ndarray:
     """IoU of box ``i`` with boxes ``i + 1, ...`` (torchvision's formula)."""
     later = boxes[i + 1 :]
-    width = np.maximum(np.minimum(boxes[i, 2], later[:, 2]) - np.maximum(boxes[i, 0], later[:, 0]), 0)
-    height = np.maximum(np.minimum(boxes[i, 3], later[:, 3]) - np.maximum(boxes[i, 1], later[:, 1]), 0)
+    width = np.maximum(
+        np.minimum(boxes[i, 2], later[:, 2]) - np.maximum(boxes[i, 0], later[:, 0]), 0
+    )
+    height = np.maximum(
+        np.minimum(boxes[i, 3], later[:, 3]) - np.maximum(boxes[i, 1], later[:, 1]), 0
+    )
     inter = width * height
     with np.errstate(divide='ignore', invalid='ignore'):  # empty boxes: NaN, never suppressed
         return inter / (areas[i] + areas[i + 1 :] - inter)
