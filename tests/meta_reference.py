@@ -11,7 +11,7 @@ import importlib
 import importlib.util
 import sys
 import types
-from typing import List, Sequence
+from typing import List, Sequence, Tuple
 
 import numpy as np
 import pytest
@@ -165,3 +165,51 @@ def build_meta_model(
         apply_postprocessing=apply_postprocessing,
     )
     return model.float().eval()
+
+
+def meta_backbone_feature_sizes(image_size: int) -> List[Tuple[int, int]]:
+    """Sizes of the stride 4, 8 and 16 feature maps of a model at ``image_size``.
+
+    Meta's ``SAM2ImagePredictor`` hard-codes them for 1024 px inputs in its
+    ``_bb_feat_sizes`` attribute; a predictor (or the predictor inside an
+    automatic mask generator) of a model built at another size must have that
+    attribute replaced by these sizes.
+    """
+    return [(image_size // stride, image_size // stride) for stride in (4, 8, 16)]
+
+
+META_VIDEO_OVERRIDES = (
+    '++model._target_=sam2.sam2_video_predictor.SAM2VideoPredictor',
+    '++model.binarize_mask_from_pts_for_mem_enc=true',
+    '++model.fill_hole_area=0',
+)
+"""Hydra overrides giving Meta's ``SAM2VideoPredictor`` with its video post-processing
+(binarised click masks for memory); hole filling is off because Meta's needs a CUDA
+extension and is skipped on CPU."""
+
+
+class Float32Torch:
+    """Stand-in for the ``torch`` module that maps ``torch.bfloat16`` to float32.
+
+    Meta's video predictor casts stored memory features to bfloat16; assigning
+    this object to ``sam2.sam2_video_predictor.torch`` keeps them in float32
+    (everything else is torch's), for fp32 parity and to run it on CPU at all
+    (its memory attention fails on bfloat16 memory without autocast).
+    """
+
+    def __getattr__(self, name: str):
+        return torch.float32 if name == 'bfloat16' else getattr(torch, name)
+
+
+def build_meta_video_predictor(version: str, arch: str, image_size: int) -> nn.Module:
+    """Build Meta's ``SAM2VideoPredictor`` with random weights (see :func:`build_meta_model`).
+
+    Args:
+        version (str): 'sam2' or 'sam2.1'.
+        arch (str): 'tiny', 'small', 'base_plus' or 'large'.
+        image_size (int): Input resolution.
+
+    Returns:
+        nn.Module: Meta's video predictor, eval mode, fp32 CPU.
+    """
+    return build_meta_model(version, arch, image_size, META_VIDEO_OVERRIDES)

@@ -1,5 +1,6 @@
 """Automatic mask generation with the interface of Meta's ``SAM2AutomaticMaskGenerator``."""
 
+import sys
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
@@ -215,7 +216,7 @@ class SAM2AutomaticMaskGenerator:
             return None
         per_batch = self.points_per_batch
         total = sum(-(-len(self.point_grids[layer]) // per_batch) for layer in layer_idxs)
-        return ProgressBar(total)
+        return ProgressBar(total, file=sys.stdout)
 
     def _process_crop(
         self,

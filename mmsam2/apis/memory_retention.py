@@ -48,7 +48,9 @@ def memory_reach(model: SAM2) -> int:
     Returns:
         int: The reach (0 when the model keeps no memory of past frames).
     """
-    far = 10 * (model.num_maskmem + model.max_obj_ptrs_in_encoder) * max(
-        1, model.memory_temporal_stride_for_eval
+    far = (
+        10
+        * (model.num_maskmem + model.max_obj_ptrs_in_encoder)
+        * max(1, model.memory_temporal_stride_for_eval)
     )
     return max((far - t for t in memory_read_frames(model, far, False, None)), default=0)

@@ -1,9 +1,13 @@
-"""VOS benchmark datasets (one item per video), mask IO, result writers and a
-synthetic benchmark generator."""
+"""VOS benchmark datasets (one item per video), mask IO, result writers, a
+synthetic benchmark generator, and training clips (video and image) with their
+samplers and transforms."""
 
+from .base_clip_dataset import BaseClipDataset
 from .base_vos_dataset import BaseVOSDataset
+from .coco_masks import COCOMaskClipDataset
 from .davis import DAVISDataset
 from .errors import VOSDatasetError
+from .image_as_clip_dataset import BaseImageClipDataset
 from .lvos import LVOSDataset
 from .mask_io import (
     DAVIS_PALETTE,
@@ -16,15 +20,21 @@ from .mask_io import (
     write_palette_mask,
 )
 from .mose import MOSEDataset
+from .sa1b import SA1BDataset
+from .samplers import MixedRatioSampler
 from .sav import SAVDataset
 from .synthetic import FORMATS, SPLITS, SYNTHETIC_CLASSES, data_root_of, generate_synthetic_vos
 from .video_frames import VideoFrames, image_size, sort_frame_names
 from .video_masks import VideoMasks
+from .vos_clip_dataset import VOSClipDataset
 from .writers import CodaLabZipWriter, DAVISWriter, SAVWriter, masks_to_id_map, stack_masks
 from .youtube_vos import YouTubeVOSDataset
 
 __all__ = [
+    'BaseClipDataset',
+    'BaseImageClipDataset',
     'BaseVOSDataset',
+    'COCOMaskClipDataset',
     'CodaLabZipWriter',
     'DAVISDataset',
     'DAVISWriter',
@@ -32,11 +42,14 @@ __all__ = [
     'FORMATS',
     'LVOSDataset',
     'MOSEDataset',
+    'MixedRatioSampler',
+    'SA1BDataset',
     'SAVDataset',
     'SAVWriter',
     'SPLITS',
     'SYNTHETIC_CLASSES',
     'VOID_ID',
+    'VOSClipDataset',
     'VOSDatasetError',
     'VideoFrames',
     'VideoMasks',

@@ -9,6 +9,17 @@ from .checkpoint import (
     torch_load,
     unwrap_state_dict,
 )
+from .image_io import read_rgb_image, write_rgb_image
+from .mask_ops import (
+    batched_mask_to_box,
+    connected_components,
+    fill_holes_in_mask_scores,
+    remove_small_regions,
+    remove_sprinkles_in_mask_scores,
+    small_components,
+)
+from .nms import batched_nms, box_area, nms
+from .rle import area_from_rle, coco_encode_rle, mask_to_rle, rle_to_mask
 
 __all__ = [
     'CheckpointMismatchError',
@@ -18,4 +29,19 @@ __all__ = [
     'load_local_checkpoint',
     'torch_load',
     'unwrap_state_dict',
+    'read_rgb_image',
+    'write_rgb_image',
+    'batched_mask_to_box',
+    'connected_components',
+    'fill_holes_in_mask_scores',
+    'remove_small_regions',
+    'remove_sprinkles_in_mask_scores',
+    'small_components',
+    'batched_nms',
+    'box_area',
+    'nms',
+    'area_from_rle',
+    'coco_encode_rle',
+    'mask_to_rle',
+    'rle_to_mask',
 ]

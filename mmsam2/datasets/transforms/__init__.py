@@ -1,0 +1,17 @@
+"""Clip transforms: frame-consistent augmentation of training clips and packing."""
+
+from .clip_transform import BaseClipTransform, BaseRandomClipTransform
+from .formatting import PackSAM2ClipInputs
+from .geometric import ClipRandomAffine, ClipRandomHorizontalFlip, ClipResize
+from .photometric import ClipColorJitter, ClipRandomGrayscale
+
+__all__ = [
+    'BaseClipTransform',
+    'BaseRandomClipTransform',
+    'ClipColorJitter',
+    'ClipRandomAffine',
+    'ClipRandomGrayscale',
+    'ClipRandomHorizontalFlip',
+    'ClipResize',
+    'PackSAM2ClipInputs',
+]

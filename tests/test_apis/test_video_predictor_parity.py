@@ -1,0 +1,135 @@
+"""SAM2VideoPredictor against Meta's sam2==1.1.0 ``SAM2VideoPredictor``.
+
+Both predictors get the same random SAM 2.1 tiny weights at 256 px and read
+the same folder of 8 synthetic JPEG frames; every mask they return
+(``video_res_masks`` of prompts and of each propagated frame) must agree to
+1e-4 in fp32.
+
+Alignment: Meta's predictor casts stored memory features to bfloat16. The
+tests replace the ``torch`` name inside ``sam2.sam2_video_predictor`` (with
+pytest's ``monkeypatch``) by a proxy that forwards every attribute to torch
+except ``bfloat16``, which it maps to ``torch.float32``, so Meta keeps its
+memory in fp32 like mmsam2's default ``memory_dtype``. Meta's video builder
+overrides are applied (``binarize_mask_from_pts_for_mem_enc=true``) and hole
+filling is off on both sides (``fill_hole_area=0``; Meta's needs a CUDA
+extension and is skipped on CPU).
+"""
+
+import os.path as osp
+from typing import Callable, Dict, List
+
+import numpy as np
+import pytest
+import torch
+from meta_reference import Float32Torch, build_meta_video_predictor, import_meta_sam2
+from PIL import Image
+
+from mmsam2.apis import SAM2VideoPredictor
+
+CONFIG = osp.join(osp.dirname(__file__), '..', '..', 'configs', 'sam2.1', 'sam2.1_hiera-t.py')
+IMAGE_SIZE = 256
+NUM_FRAMES = 8
+TOL = 1e-4
+
+pytestmark = pytest.mark.parity
+
+
+def _frame(t: int, rng: np.random.Generator) -> np.ndarray:
+    """A 120x160 frame with two moving rectangles and noise."""
+    image = np.full((120, 160, 3), 40, np.int64)
+    image[20 + 2 * t : 70 + 2 * t, 30 + 3 * t : 90 + 3 * t] = (200, 60, 60)
+    image[60:110, 100 - 2 * t : 150 - 2 * t] = (60, 200, 90)
+    image += rng.integers(-20, 20, image.shape)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope='module')
+def video_dir(tmp_path_factory) -> str:
+    folder = tmp_path_factory.mktemp('jpeg_video')
+    rng = np.random.default_rng(0)
+    for t in range(NUM_FRAMES):
+        Image.fromarray(_frame(t, rng)).save(folder / f'{t:05d}.jpg')
+    return str(folder)
+
+
+@pytest.fixture(scope='module')
+def predictors():
+    import_meta_sam2()
+    torch.manual_seed(0)
+    meta = build_meta_video_predictor('sam2.1', 'tiny', IMAGE_SIZE)
+    ours = SAM2VideoPredictor.from_config(
+        CONFIG,
+        cfg_options={
+            'model.image_size': IMAGE_SIZE,
+            'model.binarize_mask_from_pts_for_mem_enc': True,
+        },
+        fill_hole_area=0,
+    )
+    ours.model.load_state_dict(meta.state_dict())
+    return meta, ours
+
+
+@pytest.fixture(scope='module')
+def worst() -> Dict[str, float]:
+    """Largest difference per case, printed at the end of the module."""
+    record: Dict[str, float] = {}
+    yield record
+    for name, value in record.items():
+        print(f'video predictor parity {name}: max abs diff {value:.3e}')
+
+
+@pytest.fixture
+def fp32_meta(monkeypatch) -> None:
+    import sam2.sam2_video_predictor as meta_module
+
+    monkeypatch.setattr(meta_module, 'torch', Float32Torch())
+
+
+def _compare(
+    predictors, video_dir: str, scenario: Callable[[object, object], List[torch.Tensor]]
+) -> float:
+    meta, ours = predictors
+    with torch.inference_mode():
+        expected = scenario(meta, meta.init_state(video_dir))
+    actual = scenario(ours, ours.init_state(video_dir))
+    assert len(actual) == len(expected)
+    for e, a in zip(expected, actual):
+        assert e.shape == a.shape, (e.shape, a.shape)
+    return max((e - a).abs().max().item() for e, a in zip(expected, actual))
+
+
+def _object_added_mid_video(predictor, state) -> List[torch.Tensor]:
+    """Clicks on frame 0 (object 1), tracking, a box on frame 3 (object 2), forward
+    tracking again, then reverse tracking from frame 3."""
+    outputs = [predictor.add_new_points_or_box(state, 0, 1, [[50, 40], [60, 50]], [1, 1])[2]]
+    outputs += [m for _, _, m in predictor.propagate_in_video(state, max_frame_num_to_track=4)]
+    outputs.append(predictor.add_new_points_or_box(state, 3, 2, box=[95, 55, 150, 110])[2])
+    outputs += [m for _, _, m in predictor.propagate_in_video(state)]
+    outputs += [m for _, _, m in predictor.propagate_in_video(state, start_frame_idx=3, reverse=True)]
+    return outputs
+
+
+def _mask_and_correction(predictor, state) -> List[torch.Tensor]:
+    """A mask (object 1) and clicks (object 2) on frame 1 (tracked as one batch),
+    a correction click on tracked frame 4, forward and reverse tracking."""
+    mask = np.zeros((120, 160), bool)
+    mask[22:72, 33:93] = True
+    outputs = [predictor.add_new_mask(state, 1, 1, mask)[2]]
+    outputs.append(predictor.add_new_points_or_box(state, 1, 2, [[120, 80]], [1])[2])
+    outputs += [m for _, _, m in predictor.propagate_in_video(state)]
+    outputs.append(predictor.add_new_points_or_box(state, 4, 1, [[70, 50]], [0])[2])
+    outputs += [m for _, _, m in predictor.propagate_in_video(state, start_frame_idx=4)]
+    outputs += [m for _, _, m in predictor.propagate_in_video(state, reverse=True)]
+    return outputs
+
+
+@pytest.mark.parametrize(
+    'name,scenario',
+    [('object added mid-video', _object_added_mid_video), ('mask', _mask_and_correction)],
+)
+def test_video_predictor_parity(
+    predictors, video_dir: str, fp32_meta: None, worst: Dict[str, float], name: str, scenario
+) -> None:
+    diff = _compare(predictors, video_dir, scenario)
+    worst[name] = diff
+    assert diff <= TOL

@@ -1,0 +1,58 @@
+"""Evaluate a model with mmengine's test loop.
+
+Usage:
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out results.pkl]
+        [--show-dir DIR] [--cfg-options key=value ...] [--launcher none]
+
+CHECKPOINT may be an mmsam2 checkpoint or one of Meta's SAM 2 ``.pt`` files.
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+import mmsam2  # noqa: F401  (registers the checkpoint loader)
+from mmsam2.engine.test_setup import configure_test_run
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file (mmsam2 or Meta .pt)')
+    parser.add_argument('--work-dir', help='folder for logs, predictions and metric files')
+    parser.add_argument('--out', help='dump the metric results to this pickle file')
+    parser.add_argument('--show-dir', help='write overlay videos of the predictions here')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. model.image_size=512',
+    )
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none'
+    )
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
+        './work_dirs', osp.splitext(osp.basename(args.config))[0]
+    )
+    cfg.load_from = args.checkpoint
+    configure_test_run(cfg, config_path=args.config, out=args.out, show_dir=args.show_dir)
+    runner = Runner.from_cfg(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,70 @@
+"""Train a model with mmengine's runner.
+
+Usage:
+    python tools/train.py CONFIG [--work-dir DIR] [--amp [--amp-dtype float16]]
+        [--resume [CHECKPOINT]] [--cfg-options key=value ...]
+        [--launcher none|pytorch|slurm|mpi]
+
+``load_from`` in the config may be an mmsam2 checkpoint or one of Meta's SAM 2
+``.pt`` files. ``--resume`` alone continues from the latest checkpoint of the
+work dir.
+"""
+import argparse
+import os
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+import mmsam2  # noqa: F401  (registers the checkpoint loader)
+from mmsam2.engine.train_setup import AMP_DTYPES, configure_train_run
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train a model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='folder for logs and checkpoints')
+    parser.add_argument('--amp', action='store_true', help='mixed-precision training')
+    parser.add_argument(
+        '--amp-dtype', choices=AMP_DTYPES, default='bfloat16', help='dtype of --amp'
+    )
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        const='auto',
+        help='resume from this checkpoint, or (no value) from the latest one of the work dir',
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. train_cfg.max_iters=1000',
+    )
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none'
+    )
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    configure_train_run(
+        cfg,
+        config_path=args.config,
+        work_dir=args.work_dir,
+        amp=args.amp,
+        amp_dtype=args.amp_dtype,
+        resume=args.resume,
+    )
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
