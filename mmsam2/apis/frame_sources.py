@@ -289,7 +289,7 @@ class LiveFrames(FrameSource):
 
 
 class _BrokenTimestamps(Exception):
-    """Decoded frames do not come in the order of their timestamps."""
+    """Decoded frames do not come in the order of the scanned timestamps."""
 
 
 class VideoFileFrames(FrameSource):
@@ -300,9 +300,9 @@ class VideoFileFrames(FrameSource):
     seeking to the keyframe before it. Reading frames in order keeps decoding
     forward; reading backwards decodes from the previous keyframe and keeps
     the last ``cache_size`` decoded frames, so reverse tracking decodes each
-    group of pictures about once per ``cache_size`` frames. Files whose
-    timestamps are unreliable (e.g. H.264 with B-frames in AVI) are indexed by
-    counting decoded frames instead.
+    group of pictures about once per ``cache_size`` frames. Files without
+    reliable timestamps (AVI) are indexed by counting decoded frames instead;
+    reaching back in them decodes from the first frame.
 
     Args:
         path (str | BinaryIO): Video file, or a file object of its bytes.
@@ -336,7 +336,8 @@ class VideoFileFrames(FrameSource):
     def _scan_packets(self) -> Tuple[List[int], List[int]]:
         """Timestamps of all frames (display order) and of the keyframes.
 
-        Without a usable timestamp per frame, frames are indexed by counting.
+        Without a usable timestamp per frame (AVI stores decoding order only),
+        frames are indexed by counting.
         """
         stamps, keyframes = [], []
         try:
@@ -349,7 +350,8 @@ class VideoFileFrames(FrameSource):
             self._container.seek(0)
         except av.FFmpegError as err:
             raise VideoPredictorError(f'cannot read video {self.name}: {err}') from err
-        if None in stamps or len(set(stamps)) != len(stamps):
+        unreliable = 'avi' in self._container.format.name.split(',')
+        if unreliable or None in stamps or len(set(stamps)) != len(stamps):
             self._by_count = True
             return list(range(len(stamps))), []
         return sorted(stamps), keyframes
@@ -369,6 +371,7 @@ class VideoFileFrames(FrameSource):
                 return self._decode_until(index)
             except _BrokenTimestamps:
                 self._by_count = True
+                self._cache.clear()
                 self._restart(index)
                 return self._decode_until(index)
         except av.FFmpegError as err:
@@ -412,8 +415,8 @@ class VideoFileFrames(FrameSource):
                     self._cache.popitem(last=False)
             if i == index:
                 return self._cache[i]
-            if i > index:
-                break
+            if i > index:  # the frame was skipped: its timestamp is not what was scanned
+                raise _BrokenTimestamps
         self._decoder = None
         raise VideoPredictorError(f'frame {index} of {self.name} could not be decoded')
 

@@ -241,12 +241,7 @@ class SAM2ImagePredictor:
             _check_inside_image(coords, orig_hw, normalize_coords, 'point_coords')
             coords = to_model_coords(coords, self.model.image_size, orig_hw, normalize_coords)
         if box is not None:
-            boxes = torch.as_tensor(box, dtype=torch.float, device=self.device)
-            if boxes.shape[-1] != 4 or boxes.dim() > 2:
-                raise ValueError(
-                    f'box must be (4, ) or (B, 4) as x0, y0, x1, y1, got {tuple(boxes.shape)}'
-                )
-            boxes = boxes.reshape(-1, 2, 2)
+            boxes = self._prep_boxes(box)
             _check_inside_image(boxes, orig_hw, normalize_coords, 'box corners')
             boxes = to_model_coords(boxes, self.model.image_size, orig_hw, normalize_coords)
         if coords is not None and boxes is not None and len(coords) != len(boxes):
@@ -279,6 +274,15 @@ class SAM2ImagePredictor:
         if coords.dim() == 2:
             coords, labels = coords[None], labels[None]
         return coords, labels
+
+    def _prep_boxes(self, box: PromptArray) -> torch.Tensor:
+        """Box (4, ) / boxes (B, 4) -> corners (B, 2, 2)."""
+        boxes = torch.as_tensor(box, dtype=torch.float, device=self.device)
+        if boxes.shape[-1] != 4 or boxes.dim() > 2:
+            raise ValueError(
+                f'box must be (4, ) or (B, 4) as x0, y0, x1, y1, got {tuple(boxes.shape)}'
+            )
+        return boxes.reshape(-1, 2, 2)
 
     def _prep_mask_input(self, mask_logits: PromptArray) -> torch.Tensor:
         """Low-res mask logits (1, h, w) / (B, 1, h, w) -> (B, 1, h, w) tensor."""

@@ -127,6 +127,7 @@ def test_embedding_and_mask_input_parity(predictors, worst) -> None:
 
 
 @pytest.mark.parity
+@pytest.mark.filterwarnings('ignore:The given NumPy array is not writable')  # Meta's ToTensor
 def test_pil_and_batch_parity(models, worst) -> None:
     from sam2.sam2_image_predictor import SAM2ImagePredictor as MetaPredictor
 

@@ -105,7 +105,8 @@ def _object_added_mid_video(predictor, state) -> List[torch.Tensor]:
     outputs += [m for _, _, m in predictor.propagate_in_video(state, max_frame_num_to_track=4)]
     outputs.append(predictor.add_new_points_or_box(state, 3, 2, box=[95, 55, 150, 110])[2])
     outputs += [m for _, _, m in predictor.propagate_in_video(state)]
-    outputs += [m for _, _, m in predictor.propagate_in_video(state, start_frame_idx=3, reverse=True)]
+    backward = predictor.propagate_in_video(state, start_frame_idx=3, reverse=True)
+    outputs += [m for _, _, m in backward]
     return outputs
 
 

@@ -20,14 +20,14 @@ def _record(model: SAM2Train, inputs: torch.Tensor, samples: list) -> tuple:
     """Run the loss, recording the prompt plan and which frames became cond frames."""
     plans: List[PromptPlan] = []
     cond: Dict[int, bool] = {}
-    real_add = MemoryBank.add
+    real_add, real_plan = MemoryBank.add, sam2_train_module.plan_prompts
 
     def add(bank, frame_idx, output, is_cond):
         cond[frame_idx] = is_cond
         real_add(bank, frame_idx, output, is_cond)
 
     def plan(*args):
-        plans.append(sam2_train_module.plan_prompts(*args))
+        plans.append(real_plan(*args))
         return plans[-1]
 
     with mock.patch.object(sam2_train_module, 'plan_prompts', side_effect=plan):
@@ -109,7 +109,7 @@ def test_freeze_image_encoder() -> None:
     assert not any(p.requires_grad for p in model.backbone.parameters())
     assert not any(p.requires_grad for p in model.neck.parameters())
     assert all(p.requires_grad for p in model.mask_decoder.parameters())
-    inputs, samples = clip_batch([1], num_frames=2, size=64)
+    inputs, samples = clip_batch([1], num_frames=3, size=64)
     sum(model(inputs, samples, mode='loss').values()).backward()
     assert all(p.grad is None for p in model.backbone.parameters())
     assert any(p.grad is not None for p in model.mask_decoder.parameters())
@@ -140,7 +140,11 @@ def test_activation_checkpointing_keeps_loss_and_gradients() -> None:
     for ckpt in (False, True):
         model = build_tiny_model(use_act_ckpt_iterative_pt_sampling=ckpt, **options)
         torch.manual_seed(0)
-        loss = sum(model(inputs, samples, mode='loss').values())
+        with mock.patch.object(
+            sam2_train_module, 'checkpoint', wraps=sam2_train_module.checkpoint
+        ) as checkpointed:
+            loss = sum(model(inputs, samples, mode='loss').values())
+        assert checkpointed.called == ckpt
         loss.backward()
         results.append((loss.detach(), model.mask_decoder.iou_token.weight.grad.clone()))
     torch.testing.assert_close(results[0][0], results[1][0])
