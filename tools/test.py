@@ -6,6 +6,7 @@ Usage:
 
 CHECKPOINT may be an mmsam2 checkpoint or one of Meta's SAM 2 ``.pt`` files.
 """
+
 import argparse
 import os
 import os.path as osp
@@ -30,9 +31,7 @@ def parse_args() -> argparse.Namespace:
         action=DictAction,
         help='override config settings, e.g. model.image_size=512',
     )
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none'
-    )
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -45,8 +44,10 @@ def main() -> None:
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
-        './work_dirs', osp.splitext(osp.basename(args.config))[0]
+    cfg.work_dir = (
+        args.work_dir
+        or cfg.get('work_dir')
+        or osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     )
     cfg.load_from = args.checkpoint
     configure_test_run(cfg, config_path=args.config, out=args.out, show_dir=args.show_dir)

@@ -449,7 +449,7 @@ def open_frame_source(video: VideoInput, frame_buffer_size: int = 16) -> FrameSo
         return VideoFileFrames(io.BytesIO(video), frame_buffer_size)
     if isinstance(video, torch.Tensor):
         video = video.detach().cpu().numpy()
-    if isinstance(video, (np.ndarray, list, tuple)):
+    if isinstance(video, (np.ndarray, Sequence)):
         return ArrayFrames(video)
     if isinstance(video, Iterable):
         return LiveFrames(video, frame_buffer_size)

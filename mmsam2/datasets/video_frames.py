@@ -1,6 +1,7 @@
 """Lazily decoded video frames."""
 
 import os.path as osp
+from collections.abc import Sequence as SequenceABC
 from typing import Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -54,7 +55,7 @@ def image_size(path: str) -> Tuple[int, int]:
     return height, width
 
 
-class VideoFrames:
+class VideoFrames(SequenceABC):
     """The frames of a video, decoded one at a time when indexed.
 
     Holds only the paths, so it is cheap to build, copy and pickle (data

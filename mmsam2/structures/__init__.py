@@ -1,5 +1,6 @@
 """Data structures."""
 
 from .tracking_state import FrameOutput, MemoryBank, PointPrompts
+from .vos_video import VOSVideo
 
-__all__ = ['FrameOutput', 'MemoryBank', 'PointPrompts']
+__all__ = ['FrameOutput', 'MemoryBank', 'PointPrompts', 'VOSVideo']

@@ -3,6 +3,7 @@
 from .clip_transform import BaseClipTransform, BaseRandomClipTransform
 from .formatting import PackSAM2ClipInputs
 from .geometric import ClipRandomAffine, ClipRandomHorizontalFlip, ClipResize
+from .pack_vos_inputs import PackVOSInputs
 from .photometric import ClipColorJitter, ClipRandomGrayscale
 
 __all__ = [
@@ -14,4 +15,5 @@ __all__ = [
     'ClipRandomHorizontalFlip',
     'ClipResize',
     'PackSAM2ClipInputs',
+    'PackVOSInputs',
 ]

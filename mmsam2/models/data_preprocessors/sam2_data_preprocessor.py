@@ -95,11 +95,14 @@ class SAM2DataPreprocessor(BaseDataPreprocessor):
             and ``data_samples``.
         """
         data = self.cast_data(data)
-        inputs: Union[torch.Tensor, list] = data['inputs']
+        inputs = data['inputs']
+        samples: Optional[Any] = data.get('data_samples')
         if isinstance(inputs, (list, tuple)):
+            if not all(isinstance(x, torch.Tensor) for x in inputs):
+                # lazily decoded videos (VOS test) are tracked frame by frame
+                return dict(inputs=inputs, data_samples=samples)
             shapes = {tuple(x.shape) for x in inputs}
             if len(shapes) != 1:
                 raise ValueError(f'inputs of one batch must share a shape, got {shapes}')
             inputs = torch.stack(list(inputs))
-        samples: Optional[Any] = data.get('data_samples')
         return dict(inputs=self.preprocess(inputs), data_samples=samples)

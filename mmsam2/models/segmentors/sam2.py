@@ -2,7 +2,7 @@
 
 import copy
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -20,6 +20,7 @@ from mmsam2.utils.checkpoint import (
 
 from ..layers import MLP, sine_embed_1d
 from ..utils.memory_selection import recent_memory_frame_indices, select_closest_cond_frames
+from .vos_test import resolve_test_cfg, run_vos_test
 
 ConfigType = Union[dict, nn.Module]
 
@@ -171,6 +172,10 @@ class SAM2(BaseModel):
             arguments (e.g. dynamic multimask via stability). Defaults to None.
         fill_hole_area (int): Area below which holes in output masks are
             filled by the predictors (post-processing). Defaults to 0.
+        test_cfg (dict, optional): Settings of the VOS test step
+            (``mode='predict'``): where and how predictions are written; see
+            :func:`~mmsam2.models.segmentors.vos_test.resolve_test_cfg`.
+            Defaults to None.
         strict_checkpoint (bool): Loading a state dict whose keys or shapes
             differ from the model raises one clear error. Set False to load
             partial weights on purpose. Defaults to True.
@@ -218,6 +223,7 @@ class SAM2(BaseModel):
         no_obj_embed_spatial: bool = False,
         sam_mask_decoder_extra_args: Optional[dict] = None,
         fill_hole_area: int = 0,
+        test_cfg: Optional[dict] = None,
         strict_checkpoint: bool = True,
         init_cfg: Optional[dict] = None,
     ) -> None:
@@ -265,6 +271,7 @@ class SAM2(BaseModel):
         self.use_mlp_for_obj_ptr_proj = use_mlp_for_obj_ptr_proj
         self.fill_hole_area = fill_hole_area
         self.strict_checkpoint = strict_checkpoint
+        self.test_cfg = resolve_test_cfg(test_cfg)
 
         self.backbone = _build(backbone)
         self.neck = _build(neck, in_channels=list(self.backbone.out_channels))
@@ -768,26 +775,30 @@ class SAM2(BaseModel):
 
     # --------------------------------------------------------------- runner
     def forward(
-        self, inputs: torch.Tensor, data_samples: Optional[list] = None, mode: str = 'tensor'
+        self, inputs: Any, data_samples: Optional[list] = None, mode: str = 'tensor'
     ) -> Union[ImageFeatures, dict, list]:
         """mmengine entry point.
 
         Args:
-            inputs (torch.Tensor): Preprocessed images (B, 3, S, S).
-            data_samples (list, optional): Unused in ``'tensor'`` mode.
-            mode (str): Only ``'tensor'`` (image features) is handled by the
-                base model; interactive and video inference go through
-                :mod:`mmsam2.apis` predictors. Defaults to 'tensor'.
+            inputs (torch.Tensor | List[VOSVideo]): Preprocessed images
+                (B, 3, S, S) for ``'tensor'``; benchmark videos (from
+                ``PackVOSInputs``) for ``'predict'``.
+            data_samples (list, optional): Unused by these modes.
+            mode (str): ``'tensor'`` returns image features; ``'predict'``
+                runs semi-supervised VOS on each video (first-frame masks as
+                prompts), writes the predictions as configured by
+                ``test_cfg`` and returns one sample per video for the VOS
+                metrics. Interactive use goes through the predictors in
+                :mod:`mmsam2.apis`. Defaults to 'tensor'.
 
         Returns:
-            ImageFeatures: Features of the images.
+            ImageFeatures | list: Image features, or the per-video samples.
         """
         if mode == 'tensor':
             return self.forward_image(inputs)
-        raise ValueError(
-            f"SAM2 handles mode='tensor' only, got mode={mode!r}; use the "
-            'predictors in mmsam2.apis for inference'
-        )
+        if mode == 'predict':
+            return run_vos_test(self, list(inputs), self.test_cfg)
+        raise ValueError(f"SAM2 handles mode='tensor' and 'predict', got mode={mode!r}")
 
 
 def apply_non_overlapping_constraints(masks: torch.Tensor) -> torch.Tensor:
