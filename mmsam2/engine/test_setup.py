@@ -43,6 +43,8 @@ def configure_test_run(
     evaluators = _evaluators(cfg)
     name = osp.splitext(osp.basename(config_path))[0]
     for metric in evaluators:
+        if metric.get('type') == 'VOSSubmission':
+            metric.setdefault('out_dir', cfg.work_dir)
         if metric.get('type') in ('VOSMetric', 'SAVMetric'):
             metric.setdefault('out_dir', cfg.work_dir)
             metric.setdefault('config', config_path)

@@ -2,5 +2,6 @@
 
 from .sav_metric import SAVMetric
 from .vos_metric import VOSMetric
+from .vos_submission import VOSSubmission
 
-__all__ = ['SAVMetric', 'VOSMetric']
+__all__ = ['SAVMetric', 'VOSMetric', 'VOSSubmission']

@@ -1,0 +1,3 @@
+# SAM 2.1 Hiera-L semi-supervised VOS on mose-valid; writes the server submission zip.
+#   python tools/test.py configs/sam2.1_vos/sam2.1_hiera-l_vos_mose-valid.py sam2.1_hiera_large.pt
+_base_ = ['../sam2.1/sam2.1_hiera-l.py', '../_base_/datasets/mose_val.py']
