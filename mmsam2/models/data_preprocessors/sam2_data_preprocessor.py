@@ -1,6 +1,6 @@
 """Resize and normalise images or clips for SAM 2 (no torchvision)."""
 
-from typing import Any, Dict, Optional, Sequence, Union
+from typing import Any, Dict, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
