@@ -9,6 +9,7 @@ Usage:
 ``.pt`` files. ``--resume`` alone continues from the latest checkpoint of the
 work dir.
 """
+
 import argparse
 import os
 
@@ -39,9 +40,7 @@ def parse_args() -> argparse.Namespace:
         action=DictAction,
         help='override config settings, e.g. train_cfg.max_iters=1000',
     )
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none'
-    )
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))

@@ -140,6 +140,7 @@ def run_propagation(
         start = time.perf_counter()
         limit = None if max_frames is None else max_frames - 1
         for _, _, masks in predictor.propagate_in_video(state, max_frame_num_to_track=limit):
+            _synchronize(masks.device)
             if collect_masks:
                 run.masks.append(masks.float().cpu().clone())
             now = time.perf_counter()

@@ -118,7 +118,7 @@ class FrameFeatureCache:
             image = self.image(frame_idx).to(self.device, non_blocking=True)
             computed = self.model.forward_image(image)
             self._pos = computed.pos
-            feats = [f.to(self.cache_device, non_blocking=True) for f in computed.feats]
+            feats = [f.to(self.cache_device) for f in computed.feats]
             self._feats[frame_idx] = feats
             if len(self._feats) > self.capacity:
                 self._feats.popitem(last=False)

@@ -655,7 +655,7 @@ class SAM2VideoPredictor:
         if self.fill_hole_area > 0:
             pred_masks = fill_holes_in_mask_scores(pred_masks, self.fill_hole_area)
         kept = TrackedOutput(
-            pred_masks=pred_masks.to(state.storage_device, non_blocking=True),
+            pred_masks=pred_masks.to(state.storage_device),
             obj_ptr=out.obj_ptr,
             object_score_logits=out.object_score_logits,
         )
@@ -673,8 +673,7 @@ class SAM2VideoPredictor:
         """Attach memory features (memory dtype, storage device) to an output."""
         if state.maskmem_pos_enc is None:
             state.maskmem_pos_enc = [p[:1].clone() for p in pos_enc]
-        features = features.to(self.memory_dtype)
-        out.maskmem_features = features.to(state.storage_device, non_blocking=True)
+        out.maskmem_features = features.to(self.memory_dtype).to(state.storage_device)
         out.maskmem_pos_enc = state.maskmem_pos_enc
 
     def _encode_prompt_memory(

@@ -66,16 +66,21 @@ class TrackedOutput:
             TrackedOutput: Batch of B, memory features on ``device`` in
             ``dtype``.
         """
+
+        def stacked(name: str, dtype: Optional[torch.dtype] = None) -> torch.Tensor:
+            # moved to the device one by one: never read offloaded copies on the CPU
+            parts = [getattr(o, name).to(device, dtype, non_blocking=True) for o in outputs]
+            return torch.cat(parts)
+
         size = len(outputs)
-        pos = outputs[0].maskmem_pos_enc
         return TrackedOutput(
-            pred_masks=torch.cat([o.pred_masks for o in outputs]),
-            obj_ptr=torch.cat([o.obj_ptr for o in outputs]).to(device, non_blocking=True),
-            object_score_logits=torch.cat([o.object_score_logits for o in outputs]),
-            maskmem_features=torch.cat([o.maskmem_features for o in outputs]).to(
-                device=device, dtype=dtype, non_blocking=True
-            ),
-            maskmem_pos_enc=[p[:1].to(device).expand(size, -1, -1, -1) for p in pos],
+            pred_masks=stacked('pred_masks'),
+            obj_ptr=stacked('obj_ptr'),
+            object_score_logits=stacked('object_score_logits'),
+            maskmem_features=stacked('maskmem_features', dtype),
+            maskmem_pos_enc=[
+                p[:1].to(device).expand(size, -1, -1, -1) for p in outputs[0].maskmem_pos_enc
+            ],
         )
 
 

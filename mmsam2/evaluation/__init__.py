@@ -1,6 +1,6 @@
 """Evaluation: VOS metrics (DAVIS, SA-V, seen / unseen splits), functions and leaderboard."""
 
 from . import functional, leaderboard, metrics
-from .metrics import SAVMetric, VOSMetric
+from .metrics import SAVMetric, VOSMetric, VOSSubmission
 
-__all__ = ['SAVMetric', 'VOSMetric', 'functional', 'leaderboard', 'metrics']
+__all__ = ['SAVMetric', 'VOSMetric', 'VOSSubmission', 'functional', 'leaderboard', 'metrics']

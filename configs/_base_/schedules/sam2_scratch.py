@@ -3,7 +3,7 @@
 _base_ = ['./sam2_finetune.py']
 
 base_lr = 1e-3
-max_iters = 4000
+max_iters = 2000
 warmup_iters = 100
 
 optim_wrapper = dict(

@@ -20,7 +20,10 @@ PROMPT_RNG_SEED = 42
 
 
 def gather_clip_targets(
-    data_samples: Sequence[TrackDataSample], num_frames: int, image_size: int
+    data_samples: Sequence[TrackDataSample],
+    num_frames: int,
+    image_size: int,
+    device: Optional[torch.device] = None,
 ) -> Tuple[torch.Tensor, torch.Tensor]:
     """Flatten the objects of a batch of clips into one batch dimension.
 
@@ -33,6 +36,9 @@ def gather_clip_targets(
             (K, S, S), the same K objects on every frame.
         num_frames (int): Frames per clip (T).
         image_size (int): Model input side (S).
+        device (torch.device, optional): Device of the outputs (the per-frame
+            samples of a ``TrackDataSample`` stay where the data loader put
+            them). Defaults to None (where the masks are).
 
     Returns:
         Tuple[torch.Tensor, torch.Tensor]: Masks (T, B, 1, S, S) bool and, for
@@ -46,7 +52,8 @@ def gather_clip_targets(
             raise ValueError(
                 f'clip {clip_idx} has {len(frames)} frame samples for {num_frames} frames'
             )
-        clip_masks = torch.stack([frame.gt_instances.masks.bool() for frame in frames])
+        clip_masks = torch.stack([frame.gt_instances.masks for frame in frames])
+        clip_masks = clip_masks.to(device=device, dtype=torch.bool)
         if tuple(clip_masks.shape[-2:]) != (image_size, image_size):
             raise ValueError(
                 f'clip {clip_idx}: masks {tuple(clip_masks.shape[-2:])} do not '
@@ -222,7 +229,9 @@ class SAM2Train(SAM2):
         """
         if inputs.dim() != 5:
             raise ValueError(f'expected clips (N, T, 3, S, S), got {tuple(inputs.shape)}')
-        gt_masks, image_index = gather_clip_targets(data_samples, inputs.shape[1], self.image_size)
+        gt_masks, image_index = gather_clip_targets(
+            data_samples, inputs.shape[1], self.image_size, inputs.device
+        )
         predictions = self.track_clip(inputs, gt_masks, image_index)
         return self.criterion(predictions, gt_masks[:, :, 0])
 
@@ -363,6 +372,15 @@ class SAM2Train(SAM2):
         with ``prob_to_sample_from_gt_for_train``, from the ground truth) and
         the SAM heads are run again with all clicks so far and the last
         low-res mask logits as mask prompt.
+
+        Args:
+            steps (List[SAMHeadOutput]): Outputs so far (at least one).
+            is_init_cond_frame (bool): An initial conditioning frame.
+            point_inputs (PointPrompts, optional): Clicks so far.
+            gt_masks (torch.Tensor): Bool ground truth (B, 1, S, S).
+            pix_feat (torch.Tensor): Memory-conditioned features
+                (B, C, S/16, S/16).
+            high_res (List[torch.Tensor], optional): Stride 4 and 8 features.
 
         Returns:
             PointPrompts: All clicks of the frame.

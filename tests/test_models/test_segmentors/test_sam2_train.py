@@ -162,3 +162,13 @@ def test_gather_clip_targets() -> None:
         gather_clip_targets(samples, num_frames=3, image_size=32)
     with pytest.raises(ValueError, match='at least one object'):
         gather_clip_targets([clip_sample(rectangle_masks(3, 0, 16))], 3, 16)
+
+
+def test_bfloat16_autocast() -> None:
+    # what --amp does on a GPU (AmpOptimWrapper); CPU autocast checks the dtypes
+    model = build_tiny_model(prob_to_use_pt_input_for_train=1.0, **FAST)
+    inputs, samples = clip_batch([2], num_frames=3, size=64)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses = model(inputs, samples, mode='loss')
+    assert all(v.dtype == torch.float32 and torch.isfinite(v) for v in losses.values())
+    sum(losses.values()).backward()
