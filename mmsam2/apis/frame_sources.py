@@ -189,11 +189,12 @@ class FolderFrames(FrameSource):
 
 
 class ArrayFrames(FrameSource):
-    """Frames held in memory.
+    """Frames held in memory, or any sequence giving frames by index.
 
     Args:
         frames (np.ndarray | Sequence): A (T, H, W, 3) uint8 array, or a
-            sequence of (H, W, 3) uint8 arrays or PIL images.
+            sequence of (H, W, 3) uint8 arrays or PIL images (e.g. a lazily
+            decoding :class:`mmsam2.datasets.VideoFrames`).
     """
 
     def __init__(self, frames: Union[np.ndarray, Sequence]) -> None:
@@ -427,9 +428,11 @@ def open_frame_source(video: VideoInput, frame_buffer_size: int = 16) -> FrameSo
     Args:
         video (str | os.PathLike | bytes | np.ndarray | torch.Tensor |
             Sequence | Iterable | FrameSource): A folder of frames, a video
-            file (or its bytes), a (T, H, W, 3) uint8 array or tensor, a list
-            of (H, W, 3) uint8 frames or PIL images, an iterator of such
-            frames (a stream of unknown length), or a ready source.
+            file (or its bytes), a (T, H, W, 3) uint8 array or tensor, a
+            sequence (a list, or e.g. a lazily decoding
+            :class:`mmsam2.datasets.VideoFrames`) of (H, W, 3) uint8 frames or
+            PIL images, an iterator of such frames (a stream of unknown
+            length), or a ready source.
         frame_buffer_size (int): Decoded frames kept by video files and
             streams. Defaults to 16.
 

@@ -4,7 +4,8 @@ The logic of ``demo/video_demo.py``: prompts given as text
 (``'frame:obj_id:x,y,label[;x,y,label...]'`` clicks and
 ``'frame:obj_id:x0,y0,x1,y1'`` boxes) are parsed, the objects are tracked
 forwards (and backwards), each tracked frame's masks are written as a palette
-PNG, then every frame is drawn with its masks into an mp4.
+PNG, then every frame is drawn with its masks into an mp4
+(:class:`~mmsam2.visualization.video_overlay.OverlayVideoWriter`).
 """
 
 import os
@@ -17,11 +18,10 @@ import numpy as np
 from tqdm import tqdm
 
 from mmsam2.datasets import VOID_ID, masks_to_id_map, read_palette_mask, write_palette_mask
-from mmsam2.visualization.sam2_visualizer import SAM2Visualizer
+from mmsam2.visualization.video_overlay import OverlayVideoWriter
 
 from .video_predictor import SAM2VideoPredictor
 from .video_state import VideoInferenceState
-from .video_writer import VideoWriter
 
 
 @dataclass
@@ -169,17 +169,16 @@ def _write_overlay(
     state: VideoInferenceState, mask_dir: str, video_path: str, progress: bool
 ) -> None:
     """Draw every frame with the masks of its PNG (if any) into a video."""
-    visualizer = SAM2Visualizer(name='video_demo', alpha=0.5, line_width=1)
     obj_ids = np.asarray(state.obj_ids)
-    with VideoWriter(video_path, fps=state.frames.fps or 25.0) as writer:
+    no_ids = np.zeros((state.video_height, state.video_width), np.uint8)
+    fps = state.frames.fps or 25.0
+    with OverlayVideoWriter(video_path, state.frames, fps=fps) as writer:
         for frame_idx in tqdm(range(state.num_frames), 'writing video', disable=not progress):
-            frame = state.frames[frame_idx]
             png = osp.join(mask_dir, f'{_frame_name(state, frame_idx)}.png')
-            if osp.isfile(png):
-                ids = read_palette_mask(png)[0]
-                masks = ids[None] == obj_ids[:, None, None]
-                frame = visualizer.draw_sam2_predictions(frame, masks, obj_ids)
-            writer.write(frame)
+            ids = read_palette_mask(png)[0] if osp.isfile(png) else no_ids
+            writer.add(
+                frame_idx, state.obj_ids, (ids[None] == obj_ids[:, None, None]).astype(float)
+            )
 
 
 def run_video_demo(

@@ -2,7 +2,7 @@
 
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional
 
 import numpy as np
 import torch
@@ -11,6 +11,9 @@ from PIL import Image
 from mmsam2.models.segmentors import SAM2, ImageFeatures
 
 from .frame_sources import FrameSource
+
+# Frames decoded ahead at most (older requests are dropped).
+MAX_PENDING = 2
 
 
 def preprocess_frame(
@@ -77,20 +80,16 @@ class FrameFeatureCache:
         self._feats: Dict[int, List[torch.Tensor]] = OrderedDict()
         self._pos: Optional[List[torch.Tensor]] = None
         self._executor = ThreadPoolExecutor(1, 'frame-prefetch') if prefetch else None
-        self._pending: Optional[Tuple[int, Future]] = None
+        self._pending: Dict[int, Future] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._feats)
 
     def image(self, frame_idx: int) -> torch.Tensor:
         """The preprocessed frame (1, 3, S, S) on the CPU (from the prefetch if ready)."""
-        if self._pending is not None:
-            pending_idx, future = self._pending
-            self._pending = None
-            image = future.result() if pending_idx == frame_idx else None
-            if image is not None:
-                return image
-        return self._load(frame_idx)
+        future = self._pending.pop(frame_idx, None)
+        image = None if future is None else future.result()
+        return self._load(frame_idx) if image is None else image
 
     def prefetch(self, frame_idx: int) -> None:
         """Start decoding ``frame_idx`` in the background (no-op without prefetch).
@@ -98,11 +97,13 @@ class FrameFeatureCache:
         Args:
             frame_idx (int): A frame that will probably be needed next.
         """
-        if self._executor is None or frame_idx in self._feats or frame_idx < 0:
+        if self._executor is None or frame_idx < 0:
             return
-        if self._pending is not None and self._pending[0] == frame_idx:
+        if frame_idx in self._feats or frame_idx in self._pending:
             return
-        self._pending = (frame_idx, self._executor.submit(self._load_if_exists, frame_idx))
+        self._pending[frame_idx] = self._executor.submit(self._load_if_exists, frame_idx)
+        while len(self._pending) > MAX_PENDING:
+            self._pending.popitem(last=False)
 
     def get(self, frame_idx: int) -> ImageFeatures:
         """Features of one frame, batch 1, on the compute device.

@@ -15,6 +15,7 @@ from mmsam2.apis.frame_sources import (
     VideoFileFrames,
     open_frame_source,
 )
+from mmsam2.datasets import VideoFrames
 
 SHARED_DATA = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..', 'shared', 'data'))
 BIKES = osp.join(SHARED_DATA, 'bikes.mp4')
@@ -33,6 +34,8 @@ def test_open_frame_source_dispatch(tmp_path) -> None:
     assert isinstance(open_frame_source(frames), ArrayFrames)
     assert isinstance(open_frame_source(list(frames)), ArrayFrames)
     assert isinstance(open_frame_source(f for f in frames), LiveFrames)
+    lazy = open_frame_source(VideoFrames([str(tmp_path / '0.jpg')]))  # decodes on access
+    assert isinstance(lazy, ArrayFrames) and lazy.num_frames == 1
     source = ArrayFrames(frames)
     assert open_frame_source(source) is source
 

@@ -6,6 +6,7 @@ test_video_predictor_parity.py).
 """
 
 import os.path as osp
+from collections import Counter
 from typing import Iterator, List
 
 import numpy as np
@@ -15,6 +16,7 @@ from PIL import Image
 from video_test_utils import make_frames, write_video
 
 from mmsam2.apis import SAM2VideoPredictor, VideoInferenceState, VideoPredictorError
+from mmsam2.apis.frame_sources import ArrayFrames
 from mmsam2.apis.video_prompts import to_point_prompts
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -214,15 +216,29 @@ def test_stream_forgets_old_frames(frames) -> None:
         list(small_buffer.propagate_in_video(state, start_frame_idx=4, reverse=True))
 
 
+class CountingFrames(ArrayFrames):
+    """Frames in memory that count how often each one is decoded."""
+
+    def __init__(self, frames: np.ndarray) -> None:
+        super().__init__(frames)
+        self.reads = Counter()
+
+    def _read(self, index: int) -> np.ndarray:
+        self.reads[index] += 1
+        return super()._read(index)
+
+
 def test_options_offload_prefetch_and_memory_dtype(predictor, frames) -> None:
     expected = _forward_masks(predictor, frames)
+    counting = CountingFrames(frames)
     state = predictor.init_state(
-        frames, offload_video_to_cpu=True, offload_state_to_cpu=True, async_loading_frames=True
+        counting, offload_video_to_cpu=True, offload_state_to_cpu=True, async_loading_frames=True
     )
     assert state.storage_device == torch.device('cpu')
     predictor.add_new_points_or_box(state, 0, 1, points=[[15, 20]], labels=[1])
     actual = [m for _, _, m in predictor.propagate_in_video(state)]
     assert all(torch.equal(a, e) for a, e in zip(actual, expected))
+    assert counting.reads == {t: 1 for t in range(NUM_FRAMES)}  # decoded ahead, once each
     bf16 = SAM2VideoPredictor(predictor.model, memory_dtype=torch.bfloat16)
     state = bf16.init_state(frames)
     bf16.add_new_points_or_box(state, 0, 1, points=[[15, 20]], labels=[1])

@@ -1,13 +1,14 @@
 """A training run killed mid-epoch and resumed ends with the weights of an uninterrupted one.
 
-Three runs of the tiny CPU config on a synthetic DAVIS-layout set of 3 training
-videos, 4 iterations, a checkpoint every 2:
+Three ``tools/train.py`` runs (separate processes) of the tiny CPU config on a
+synthetic DAVIS-layout set of 3 training videos, 4 iterations, a checkpoint
+every 2:
 
 * A: uninterrupted;
-* B: the same run, killed (an exception) right after iteration 3;
-* C: ``tools/train.py --resume`` in a new process, on B's work dir: it resumes
-  from ``iter_2.pth`` (skipping the 2 batches already used) and runs
-  iterations 3 and 4, crossing the end of the first epoch.
+* B: the same run, killed (SIGKILL) right after iteration 3;
+* C: ``--resume`` on B's work dir: it resumes from ``iter_2.pth`` (skipping the
+  2 batches already used) and runs iterations 3 and 4, crossing the end of the
+  first epoch.
 
 Data augmentation runs in the main process (``num_workers=0``) and the model
 draws dropout masks, prompt decisions and correction clicks, so only a resume
@@ -19,6 +20,7 @@ import glob
 import json
 import os
 import os.path as osp
+import signal
 import subprocess
 import sys
 from typing import Dict, List
@@ -26,35 +28,34 @@ from typing import Dict, List
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.hooks import Hook
-from mmengine.runner import Runner
 from training_helpers import CONFIG_DIR
 
 from mmsam2.datasets import generate_synthetic_vos
-from mmsam2.registry import HOOKS
 
 ROOT = osp.join(CONFIG_DIR, '..')
 TINY_CONFIG = osp.join(
     CONFIG_DIR, 'sam2.1_tiny-cpu', 'sam2.1_hiera-t-tiny_1xb1-scratch_synthetic.py'
 )
+KILL_HOOK = """
+import os
+import signal
+
+from mmengine.hooks import Hook
+
+from mmsam2.registry import HOOKS
 
 
-class Killed(Exception):
-    """Stands for the process being killed."""
-
-
-@HOOKS.register_module(force=True)
+@HOOKS.register_module()
 class KillAfterIterHook(Hook):
-    """Raise :class:`Killed` after iteration ``kill_after`` (1-based)."""
-
     priority = 'LOWEST'
 
-    def __init__(self, kill_after: int) -> None:
+    def __init__(self, kill_after):
         self.kill_after = kill_after
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
         if runner.iter + 1 == self.kill_after:
-            raise Killed(f'killed after iteration {self.kill_after}')
+            os.kill(os.getpid(), signal.SIGKILL)
+"""
 
 
 @pytest.fixture(scope='module')
@@ -83,10 +84,23 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     return cfg
 
 
-def _run(cfg: Config, work_dir: str, name: str, **extra) -> None:
-    run_cfg = cfg.copy()
-    run_cfg.update(work_dir=work_dir, experiment_name=name, **extra)
-    Runner.from_cfg(run_cfg).train()
+def _train(config_file: str, work_dir: str, *options: str) -> subprocess.Popen:
+    """Start ``tools/train.py`` in a new process."""
+    command = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), config_file]
+    command += ['--work-dir', work_dir, *options]
+    path = os.pathsep.join([ROOT, osp.dirname(config_file), os.environ.get('PYTHONPATH', '')])
+    return subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=path),
+    )
+
+
+def _finish(process: subprocess.Popen) -> tuple:
+    output, _ = process.communicate(timeout=600)
+    return process.returncode, output
 
 
 def _losses(work_dir: str) -> Dict[int, float]:
@@ -107,31 +121,26 @@ def _weights(path: str) -> Dict[str, torch.Tensor]:
 @pytest.mark.slow
 def test_killed_run_resumes_exactly(config: Config, tmp_path) -> None:
     uninterrupted, killed = str(tmp_path / 'A'), str(tmp_path / 'B')
-    _run(config, uninterrupted, 'resume_test_A')
-    with pytest.raises(Killed):
-        _run(
-            config,
-            killed,
-            'resume_test_B',
-            custom_hooks=config.custom_hooks + [dict(type='KillAfterIterHook', kill_after=3)],
-        )
-    assert sorted(os.listdir(killed)).count('iter_2.pth') == 1
-    assert not osp.exists(osp.join(killed, 'iter_4.pth'))
-
     config_file = str(tmp_path / 'tiny.py')
     config.dump(config_file)
-    command = [
-        sys.executable,
-        osp.join(ROOT, 'tools', 'train.py'),
-        config_file,
-        '--work-dir',
-        killed,
-        '--resume',
-    ]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get('PYTHONPATH', '')]))
-    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert 'resumed epoch: 0, iter: 2' in result.stdout + result.stderr
+    (tmp_path / 'kill_hook.py').write_text(KILL_HOOK)
+    doomed = config.copy()
+    doomed.custom_imports = dict(imports=['kill_hook'], allow_failed_imports=False)
+    doomed.custom_hooks = config.custom_hooks + [dict(type='KillAfterIterHook', kill_after=3)]
+    doomed_file = str(tmp_path / 'tiny_killed.py')
+    doomed.dump(doomed_file)
+
+    run_a, run_b = _train(config_file, uninterrupted), _train(doomed_file, killed)
+    code, output = _finish(run_a)
+    assert code == 0, output[-3000:]
+    code, output = _finish(run_b)
+    assert code == -signal.SIGKILL, output[-3000:]
+    assert osp.exists(osp.join(killed, 'iter_2.pth'))
+    assert not osp.exists(osp.join(killed, 'iter_4.pth'))
+
+    code, output = _finish(_train(config_file, killed, '--resume'))
+    assert code == 0, output[-3000:]
+    assert 'resumed epoch: 0, iter: 2' in output
 
     expected = _weights(osp.join(uninterrupted, 'iter_4.pth'))
     got = _weights(osp.join(killed, 'iter_4.pth'))

@@ -1,6 +1,6 @@
 """SAM 2 training: prompt simulation, correction clicks and the loss on video clips."""
 
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -194,21 +194,23 @@ class SAM2Train(SAM2):
     # ----------------------------------------------------------------- runner
     def forward(
         self,
-        inputs: torch.Tensor,
+        inputs: Any,
         data_samples: Optional[Sequence[TrackDataSample]] = None,
         mode: str = 'tensor',
-    ) -> Union[ImageFeatures, Dict[str, torch.Tensor]]:
+    ) -> Union[ImageFeatures, Dict[str, torch.Tensor], list]:
         """mmengine entry point: ``mode='loss'`` trains on clips.
 
         Args:
-            inputs (torch.Tensor): Clips (N, T, 3, S, S) for ``'loss'``,
-                images (N, 3, S, S) for ``'tensor'``.
+            inputs (Any): Clips (N, T, 3, S, S) for ``'loss'``; see
+                :meth:`SAM2.forward` for the other modes.
             data_samples (Sequence[TrackDataSample], optional): Ground truth
-                of the clips. Defaults to None.
-            mode (str): 'loss' or 'tensor'. Defaults to 'tensor'.
+                of the clips (``'loss'``). Defaults to None.
+            mode (str): 'loss', or one of :class:`SAM2`'s modes ('tensor',
+                'predict'). Defaults to 'tensor'.
 
         Returns:
-            dict | ImageFeatures: Losses, or image features.
+            dict | ImageFeatures | list: Losses, or what :meth:`SAM2.forward`
+            returns.
         """
         if mode == 'loss':
             return self.loss(inputs, data_samples)
