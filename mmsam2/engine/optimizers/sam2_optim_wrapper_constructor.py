@@ -2,7 +2,7 @@
 
 import fnmatch
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import torch.nn as nn
 from mmengine.optim import OptimWrapper
@@ -151,7 +151,7 @@ class SAM2OptimWrapperConstructor:
             group['names'].append(name)
         return list(groups.values())
 
-    def _no_decay_norm_params(self, model: nn.Module) -> set:
+    def _no_decay_norm_params(self, model: nn.Module) -> Set[str]:
         """Names of the parameters owned by the no-decay norm modules."""
         names = set()
         for module_name, module in model.named_modules():

@@ -27,6 +27,12 @@ class MaskPrediction(Protocol):
     object_score_logits: torch.Tensor
 
 
+def _accumulate(totals: Dict[str, torch.Tensor], losses: Dict[str, torch.Tensor]) -> None:
+    """Add ``losses`` into ``totals`` key by key (in place)."""
+    for key, value in losses.items():
+        totals[key] = totals[key] + value if key in totals else value
+
+
 @MODELS.register_module()
 class SAM2MultiStepLoss(nn.Module):
     """Focal, dice, IoU and object-score losses of SAM 2, summed over steps.
@@ -115,9 +121,7 @@ class SAM2MultiStepLoss(nn.Module):
         num_objects = self._num_objects(gt_masks)
         totals: Dict[str, torch.Tensor] = {}
         for steps, target in zip(predictions, gt_masks):
-            frame = self._frame_losses(steps, target.unsqueeze(1).float(), num_objects)
-            for key, value in frame.items():
-                totals[key] = totals[key] + value if key in totals else value
+            _accumulate(totals, self._frame_losses(steps, target.unsqueeze(1).float(), num_objects))
         return {key: value * self.weight_dict[key] for key, value in totals.items()}
 
     @staticmethod
@@ -133,8 +137,7 @@ class SAM2MultiStepLoss(nn.Module):
         """Unweighted losses of one frame, summed over its steps."""
         totals: Dict[str, torch.Tensor] = {}
         for step in steps:
-            for key, value in self._step_losses(step, target, num_objects).items():
-                totals[key] = totals[key] + value if key in totals else value
+            _accumulate(totals, self._step_losses(step, target, num_objects))
         return totals
 
     def _object_presence(

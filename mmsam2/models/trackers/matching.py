@@ -31,8 +31,9 @@ def mask_iou(masks_a: np.ndarray, masks_b: np.ndarray) -> np.ndarray:
     """
     if masks_a.shape[1:] != masks_b.shape[1:]:
         raise ValueError(f'mask sizes differ: {masks_a.shape[1:]} and {masks_b.shape[1:]}')
-    flat_a = masks_a.reshape(len(masks_a), -1).astype(np.float32)
-    flat_b = masks_b.reshape(len(masks_b), -1).astype(np.float32)
+    pixels = int(np.prod(masks_a.shape[1:]))
+    flat_a = masks_a.reshape(len(masks_a), pixels).astype(np.float32)
+    flat_b = masks_b.reshape(len(masks_b), pixels).astype(np.float32)
     inter = flat_a @ flat_b.T
     union = flat_a.sum(1)[:, None] + flat_b.sum(1)[None, :] - inter
     return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
