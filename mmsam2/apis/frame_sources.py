@@ -422,6 +422,11 @@ class VideoFileFrames(FrameSource):
         raise VideoPredictorError(f'frame {index} of {self.name} could not be decoded')
 
 
+def _is_indexable(video: Any) -> bool:
+    """Sized and indexable (e.g. a dataset's lazily decoded ``VideoFrames``)."""
+    return hasattr(video, '__len__') and hasattr(video, '__getitem__')
+
+
 def open_frame_source(video: VideoInput, frame_buffer_size: int = 16) -> FrameSource:
     """Wrap any supported video input into a :class:`FrameSource`.
 
@@ -452,7 +457,7 @@ def open_frame_source(video: VideoInput, frame_buffer_size: int = 16) -> FrameSo
         return VideoFileFrames(io.BytesIO(video), frame_buffer_size)
     if isinstance(video, torch.Tensor):
         video = video.detach().cpu().numpy()
-    if isinstance(video, (np.ndarray, Sequence)):
+    if isinstance(video, (np.ndarray, Sequence)) or _is_indexable(video):
         return ArrayFrames(video)
     if isinstance(video, Iterable):
         return LiveFrames(video, frame_buffer_size)

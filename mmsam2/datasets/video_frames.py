@@ -1,7 +1,6 @@
 """Lazily decoded video frames."""
 
 import os.path as osp
-from collections.abc import Sequence as SequenceABC
 from typing import Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -55,7 +54,7 @@ def image_size(path: str) -> Tuple[int, int]:
     return height, width
 
 
-class VideoFrames(SequenceABC):
+class VideoFrames:
     """The frames of a video, decoded one at a time when indexed.
 
     Holds only the paths, so it is cheap to build, copy and pickle (data

@@ -7,6 +7,8 @@ matching and track life cycle; the plumbing of real (random-weight) models
 is checked in ``test_detectors.py``.
 """
 
+import glob
+import os.path as osp
 from typing import Dict, List
 
 import numpy as np
@@ -18,7 +20,7 @@ from mmengine.runner.checkpoint import load_checkpoint
 from tracking_helpers import CLASSES, oracle_tracker_config, tiny_sam2_config, visible_frames
 
 from mmsam2.apis import SAM2VideoPredictor
-from mmsam2.datasets import DAVISDataset
+from mmsam2.datasets import DAVISDataset, VideoFrames
 from mmsam2.evaluation.metrics.track_mask_metric import TrackMaskMetric
 from mmsam2.models.trackers import (
     DetectAndTrack,
@@ -109,6 +111,20 @@ def test_object_coming_back_keeps_its_id_while_its_track_lives(
     back = visible[gaps[0] + 1]
     assert 2 not in _ids_on(long_memory_run, visible[gaps[0]] + 1)
     assert 2 in _ids_on(long_memory_run, back + 1)
+
+
+def test_stream_gives_the_same_tracks(long_memory_run, synthetic_video) -> None:
+    """A generator of frames (unknown length, frames pulled as tracking reaches them)."""
+    frames = VideoFrames(
+        sorted(glob.glob(osp.join(synthetic_video['frames'], '*.jpg'))), size=(64, 96)
+    )
+    stream = (frames[t] for t in range(len(frames)))
+    tracker = _tracker(synthetic_video, max_lost_frames=10)
+    streamed = list(tracker.track_video(stream))
+    assert len(streamed) == len(long_memory_run)
+    for a, b in zip(streamed, long_memory_run):
+        assert a.instances.instances_id.tolist() == b.instances.instances_id.tolist()
+        assert torch.equal(a.instances.masks, b.instances.masks)
 
 
 def test_lost_track_ends_after_max_lost_frames(synthetic_video) -> None:
