@@ -6,7 +6,6 @@
 # switches). mmdet's YouTubeVISMetric reads the same samples but its YTVISeval uses
 # np.float, which numpy >= 1.24 no longer has.
 _base_ = ['./synthetic_vos_test.py']
-custom_imports = dict(imports=['mmsam2.evaluation.metrics.track_mask_metric'])
 
 classes = ('circle', 'square', 'triangle')
 
