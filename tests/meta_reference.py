@@ -100,6 +100,8 @@ def _install_torchvision_stand_in() -> None:
     if 'torchvision' in sys.modules:
         return
     tv = types.ModuleType('torchvision')
+    # mmengine reads torchvision.__version__ when it collects environment info
+    tv.__version__ = '0.20.1'
     transforms = types.ModuleType('torchvision.transforms')
     transforms.ToTensor = _ToTensor
     transforms.Resize = _Resize

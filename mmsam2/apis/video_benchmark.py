@@ -282,6 +282,8 @@ class BenchmarkSettings:
             it with fp32. Defaults to None.
         rss_lengths (Sequence[int]): Stream lengths at which peak memory is
             reported. Defaults to () (not measured).
+        warmup_frames (int): Frames propagated untimed before each timed run
+            (kernel selection, caches). Defaults to 3.
     """
 
     num_frames: int = 30
@@ -291,11 +293,10 @@ class BenchmarkSettings:
     encoder_images: int = 5
     amp: Optional[str] = None
     rss_lengths: Sequence[int] = ()
+    warmup_frames: int = 3
 
 
 AMP_DTYPES = {'bf16': torch.bfloat16}
-# Frames propagated untimed before each timed run (kernel selection, caches).
-WARMUP_FRAMES = 3
 
 
 def benchmark_video_predictor(
@@ -337,16 +338,23 @@ def benchmark_video_predictor(
         frames = synthetic_video(settings.num_frames, *settings.frame_size, settings.num_objects)
     else:
         source = open_frame_source(settings.video)
-        frames = (source[t] for t in itertools.count() if source.exists(t))
+        frames = (source[t] for t in itertools.takewhile(source.exists, itertools.count()))
     results['num_frames'] = write_jpeg_frames(frames, workdir, settings.num_frames)
     clicks = synthetic_clicks(settings.num_objects, *FolderFrames(workdir).size)
-    keep = reference is not None or settings.amp is not None
-    run_propagation(predictor, workdir, clicks, max_frames=WARMUP_FRAMES)
-    ours = run_propagation(predictor, workdir, clicks, collect_masks=keep)
+
+    def timed(model: Any, collect: bool, amp: Optional[torch.dtype] = None) -> PropagationRun:
+        def context() -> ContextManager:
+            return contextlib.nullcontext() if amp is None else torch.autocast(device.type, amp)
+
+        run_propagation(
+            model, workdir, clicks, autocast=context(), max_frames=settings.warmup_frames
+        )
+        return run_propagation(model, workdir, clicks, collect_masks=collect, autocast=context())
+
+    ours = timed(predictor, collect=reference is not None or settings.amp is not None)
     results['propagation'] = dict(s_per_frame=ours.seconds_per_frame)
     if reference is not None:
-        run_propagation(reference, workdir, clicks, max_frames=WARMUP_FRAMES)
-        theirs = run_propagation(reference, workdir, clicks, collect_masks=True)
+        theirs = timed(reference, collect=True)
         results['reference'] = dict(
             encoder_frames_per_s=encoder_throughput(reference, settings.encoder_images, device),
             s_per_frame=theirs.seconds_per_frame,
@@ -354,11 +362,7 @@ def benchmark_video_predictor(
             max_abs_diff=max_abs_diff(ours.masks, theirs.masks),
         )
     if settings.amp is not None:
-        dtype = AMP_DTYPES[settings.amp]
-        warmup = torch.autocast(device.type, dtype=dtype)
-        run_propagation(predictor, workdir, clicks, autocast=warmup, max_frames=WARMUP_FRAMES)
-        autocast = torch.autocast(device.type, dtype=dtype)
-        low = run_propagation(predictor, workdir, clicks, collect_masks=True, autocast=autocast)
+        low = timed(predictor, collect=True, amp=AMP_DTYPES[settings.amp])
         results['amp'] = dict(
             dtype=settings.amp,
             s_per_frame=low.seconds_per_frame,
@@ -378,16 +382,17 @@ def format_benchmark(results: Dict[str, Any]) -> str:
         str: The table.
     """
     k = results['num_objects']
+    objects = f'{k} object{"s" if k != 1 else ""}'
     propagation_ms = 1e3 * results['propagation']['s_per_frame']
     rows = [
         ('image encoder (frames/s)', f'{results["encoder"]["frames_per_s"]:.2f}'),
-        (f'propagation, {k} objects (ms/frame)', f'{propagation_ms:.1f}'),
+        (f'propagation, {objects} (ms/frame)', f'{propagation_ms:.1f}'),
     ]
     if 'reference' in results:
         ref = results['reference']
         rows += [
             ("Meta's image encoder (frames/s)", f'{ref["encoder_frames_per_s"]:.2f}'),
-            (f"Meta's propagation, {k} objects (ms/frame)", f'{1e3 * ref["s_per_frame"]:.1f}'),
+            (f"Meta's propagation, {objects} (ms/frame)", f'{1e3 * ref["s_per_frame"]:.1f}'),
             ('time ratio mmsam2 / Meta (propagation)', f'{ref["ratio"]:.3f}'),
             ('max |mask logit diff| vs Meta', f'{ref["max_abs_diff"]:.3e}'),
         ]

@@ -156,7 +156,7 @@ def test_input_kinds_agree(predictor, frames, tmp_path) -> None:
     def stream() -> Iterator[np.ndarray]:
         yield from frames
 
-    for video in (list(frames), [Image.fromarray(f) for f in frames], str(png_dir)):
+    for video in ([Image.fromarray(f) for f in frames], str(png_dir)):
         actual = _forward_masks(predictor, video)
         assert all(torch.equal(a, e) for a, e in zip(actual, expected))
     # a stream has no known length, which changes the temporal encoding of object

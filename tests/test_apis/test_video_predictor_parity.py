@@ -102,7 +102,7 @@ def _object_added_mid_video(predictor, state) -> List[torch.Tensor]:
     """Clicks on frame 0 (object 1), tracking, a box on frame 3 (object 2), forward
     tracking again, then reverse tracking from frame 3."""
     outputs = [predictor.add_new_points_or_box(state, 0, 1, [[50, 40], [60, 50]], [1, 1])[2]]
-    outputs += [m for _, _, m in predictor.propagate_in_video(state, max_frame_num_to_track=4)]
+    outputs += [m for _, _, m in predictor.propagate_in_video(state, max_frame_num_to_track=2)]
     outputs.append(predictor.add_new_points_or_box(state, 3, 2, box=[95, 55, 150, 110])[2])
     outputs += [m for _, _, m in predictor.propagate_in_video(state)]
     backward = predictor.propagate_in_video(state, start_frame_idx=3, reverse=True)

@@ -49,6 +49,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--frame-size', type=_int_list, default=[360, 640], help='H,W of frames')
     parser.add_argument('--video', help='video file or frame folder instead of synthetic frames')
     parser.add_argument('--encoder-images', type=int, default=5, help='images timed')
+    parser.add_argument('--warmup-frames', type=int, default=3, help='untimed frames per run')
     parser.add_argument('--compare-official', action='store_true', help="compare with Meta's")
     parser.add_argument('--amp', choices=sorted(AMP_DTYPES), help='also time autocast')
     parser.add_argument(
@@ -105,6 +106,7 @@ def main() -> None:
         encoder_images=args.encoder_images,
         amp=args.amp,
         rss_lengths=args.rss_lengths,
+        warmup_frames=args.warmup_frames,
     )
     with tempfile.TemporaryDirectory() as workdir:
         results = benchmark_video_predictor(predictor, settings, workdir, reference=meta)

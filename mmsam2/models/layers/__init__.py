@@ -1,4 +1,5 @@
 """Building blocks shared by SAM 2's components."""
+
 from .attention import Attention, RoPEAttention
 from .drop_path import DropPath
 from .layer_norm_2d import LayerNorm2d
@@ -8,7 +9,14 @@ from .random_position_encoding import RandomPositionEmbedding
 from .rope import apply_rope, axial_rope_angles
 
 __all__ = [
-    'Attention', 'RoPEAttention', 'DropPath', 'LayerNorm2d', 'MLP',
-    'SinePositionEmbedding', 'sine_embed_1d', 'RandomPositionEmbedding', 'apply_rope',
-    'axial_rope_angles'
+    'Attention',
+    'RoPEAttention',
+    'DropPath',
+    'LayerNorm2d',
+    'MLP',
+    'SinePositionEmbedding',
+    'sine_embed_1d',
+    'RandomPositionEmbedding',
+    'apply_rope',
+    'axial_rope_angles',
 ]
