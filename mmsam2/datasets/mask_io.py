@@ -13,34 +13,12 @@ from typing import Dict, Optional, Sequence, Tuple
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from mmsam2.utils.palette import DAVIS_PALETTE
+
 from .errors import VOSDatasetError
 
 VOID_ID = 255
 """Id of the pixels DAVIS asks to ignore; never an object."""
-
-
-def _pascal_palette() -> np.ndarray:
-    """Build the 256-colour PASCAL VOC colour map used by the VOS benchmarks.
-
-    Bit ``3 * k + c`` of an index sets bit ``7 - k`` of colour channel ``c``,
-    so id 1 is dark red (128, 0, 0), 2 dark green, 3 olive, ..., 255 (void)
-    light grey (224, 224, 192).
-
-    Returns:
-        np.ndarray: (256, 3) uint8 RGB colours.
-    """
-    ids = np.arange(256)
-    palette = np.zeros((256, 3), np.uint8)
-    for bit in range(8):
-        for channel in range(3):
-            palette[:, channel] |= (((ids >> (3 * bit + channel)) & 1) << (7 - bit)).astype(
-                np.uint8
-            )
-    return palette
-
-
-DAVIS_PALETTE = _pascal_palette()
-"""(256, 3) uint8 palette of DAVIS, YouTube-VOS and MOSE annotation PNGs."""
 
 
 def _open_png(path: str) -> Image.Image:
