@@ -1,0 +1,7 @@
+# Evaluate the tiny CPU model on the synthetic benchmark's validation videos:
+#   python tools/test.py configs/sam2.1_tiny-cpu/sam2.1_hiera-t-tiny_vos_synthetic-val.py CKPT
+_base_ = [
+    '../_base_/models/sam2.1_hiera-tiny-cpu.py',
+    '../_base_/datasets/synthetic_vos_test.py',
+    '../_base_/default_runtime.py',
+]
