@@ -27,4 +27,5 @@ python tools/test.py "$TEST_CFG" "$CKPT" --work-dir "$WORK/test" --show-dir vis 
 echo
 echo "J&F on the synthetic validation videos ($WORK/test/global_results-val.csv):"
 column -s, -t < "$WORK/test/global_results-val.csv"
+python tools/analysis_tools/plot_loss.py "$WORK"
 echo "overlay videos: $WORK/test/vis/*.mp4"
