@@ -1,20 +1,5 @@
-# Semi-supervised VOS test data (davis2016-val). See docs/datasets.md for the layout on disk.
-data_root = 'data/DAVIS'
+# Semi-supervised VOS test data (davis2016-val: single object per video).
+_base_ = ['./davis2017_val.py']
 
-test_dataloader = dict(
-    batch_size=1,
-    num_workers=0,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        type='DAVISDataset',
-        data_root=data_root,
-        split='val',
-        year='2016',
-        pipeline=[dict(type='PackVOSInputs')],
-    ),
-)
-test_evaluator = dict(type='VOSMetric', benchmark='davis2016-val')
-test_cfg = dict(type='TestLoop')
-model = dict(test_cfg=dict(output_format='davis'))
+test_dataloader = dict(dataset=dict(year='2016'))
+test_evaluator = dict(benchmark='davis2016-val')

@@ -1,21 +1,6 @@
-# Semi-supervised VOS on ytvos2018-valid, whose ground truth is scored by the benchmark's server:
-# the run writes <work_dir>/ytvos2018-valid_submission.zip to upload. Layout: docs/datasets.md.
-data_root = 'data/YouTube-VOS-2018'
+# Semi-supervised VOS on ytvos2018-valid (server-scored: writes the submission zip).
+_base_ = ['./ytvos2019_val.py']
 
-test_dataloader = dict(
-    batch_size=1,
-    num_workers=0,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        type='YouTubeVOSDataset',
-        data_root=data_root,
-        split='valid',
-        year=2018,
-        pipeline=[dict(type='PackVOSInputs')],
-    ),
-)
-test_evaluator = dict(type='VOSSubmission', benchmark='ytvos2018-valid')
-test_cfg = dict(type='TestLoop')
-model = dict(test_cfg=dict(output_format='davis'))
+data_root = 'data/YouTube-VOS-2018'
+test_dataloader = dict(dataset=dict(data_root=data_root, year=2018))
+test_evaluator = dict(benchmark='ytvos2018-valid')

@@ -753,6 +753,29 @@ class SAM2(BaseModel):
                 high_res,
                 multimask_output=self.use_multimask(is_init_cond_frame, point_inputs),
             )
+        return self.frame_output(heads, feat, point_inputs, mask_inputs, run_mem_encoder)
+
+    def frame_output(
+        self,
+        heads: SAMHeadOutput,
+        feat: torch.Tensor,
+        point_inputs: Optional[PointPrompts],
+        mask_inputs: Optional[torch.Tensor],
+        run_mem_encoder: bool = True,
+    ) -> FrameOutput:
+        """Package the SAM heads' result of a frame and encode its memory.
+
+        Args:
+            heads (SAMHeadOutput): Final prediction of the frame.
+            feat (torch.Tensor): The frame's stride-16 features (B, C, H, W),
+                not memory-conditioned.
+            point_inputs (PointPrompts, optional): Clicks used on the frame.
+            mask_inputs (torch.Tensor, optional): Mask prompt used.
+            run_mem_encoder (bool): Encode the memory. Defaults to True.
+
+        Returns:
+            FrameOutput: The frame's output.
+        """
         output = FrameOutput(
             pred_masks=heads.masks,
             pred_masks_high_res=heads.masks_high_res,

@@ -338,25 +338,7 @@ class SAM2Train(SAM2):
             point_inputs = self._correct(
                 steps, is_init_cond_frame, point_inputs, gt_masks, pix_feat, high_res
             )
-        final = steps[-1]
-        output = FrameOutput(
-            pred_masks=final.masks,
-            pred_masks_high_res=final.masks_high_res,
-            obj_ptr=final.obj_ptr,
-            object_score_logits=final.object_score_logits,
-            multimasks=final.multimasks,
-            multimasks_high_res=final.multimasks_high_res,
-            ious=final.ious,
-            point_inputs=point_inputs,
-            mask_inputs=mask_inputs,
-        )
-        if self.num_maskmem > 0:
-            output.maskmem_features, output.maskmem_pos_enc = self.encode_memory(
-                feat,
-                final.masks_high_res,
-                final.object_score_logits,
-                is_mask_from_pts=point_inputs is not None,
-            )
+        output = self.frame_output(steps[-1], feat, point_inputs, mask_inputs)
         return output, steps
 
     def _correct(
