@@ -1,11 +1,10 @@
 """Automatic mask generation with the interface of Meta's ``SAM2AutomaticMaskGenerator``."""
 
 import sys
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
-from mmengine.config import Config
 from mmengine.utils import ProgressBar
 
 from mmsam2.utils.amg import (
@@ -25,12 +24,12 @@ from mmsam2.utils.nms import batched_nms, box_area
 from mmsam2.utils.rle import area_from_rle, coco_encode_rle, mask_to_rle, rle_to_mask
 
 from .image_predictor import SAM2ImagePredictor, image_to_array, to_model_coords
-from .inference import init_model
+from .inference import FromConfigMixin
 
 OUTPUT_MODES = ('binary_mask', 'uncompressed_rle', 'coco_rle')
 
 
-class SAM2AutomaticMaskGenerator:
+class SAM2AutomaticMaskGenerator(FromConfigMixin):
     """Segment everything: prompt SAM 2 with a grid of clicks, keep good, distinct masks.
 
     Arguments and the records returned by :meth:`generate` are those of Meta's
@@ -128,30 +127,6 @@ class SAM2AutomaticMaskGenerator:
         self.use_m2m = use_m2m
         self.multimask_output = multimask_output
         self.show_progress = show_progress
-
-    @classmethod
-    def from_config(
-        cls,
-        config: Union[str, Config],
-        checkpoint: Optional[str] = None,
-        device: str = 'cpu',
-        cfg_options: Optional[dict] = None,
-        **kwargs,
-    ) -> 'SAM2AutomaticMaskGenerator':
-        """Build the model with :func:`mmsam2.apis.init_model` and wrap it.
-
-        Args:
-            config (str | Config): Model config.
-            checkpoint (str, optional): mmsam2 or Meta checkpoint. Defaults to
-                None (random weights).
-            device (str): Device. Defaults to 'cpu'.
-            cfg_options (dict, optional): Config overrides. Defaults to None.
-            **kwargs: Generator arguments (``points_per_side``, ...).
-
-        Returns:
-            SAM2AutomaticMaskGenerator: The generator.
-        """
-        return cls(init_model(config, checkpoint, device, cfg_options), **kwargs)
 
     @torch.no_grad()
     def generate(self, image: np.ndarray) -> List[Dict[str, Any]]:

@@ -5,12 +5,11 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config
 from PIL import Image
 
 from mmsam2.utils.mask_ops import small_components
 
-from .inference import init_model
+from .inference import FromConfigMixin
 
 ImageInput = Union[np.ndarray, Image.Image]
 PromptArray = Union[np.ndarray, torch.Tensor, Sequence]
@@ -90,7 +89,7 @@ def _check_inside_image(
         raise ValueError(f'{what} lie outside the {w}x{h} image ({unit}): {coords.tolist()}')
 
 
-class SAM2ImagePredictor:
+class SAM2ImagePredictor(FromConfigMixin):
     """Encode an image once, then predict masks for any number of prompts.
 
     Method and argument names, shapes and output semantics follow Meta's
@@ -122,30 +121,6 @@ class SAM2ImagePredictor:
         self.max_hole_area = max_hole_area
         self.max_sprinkle_area = max_sprinkle_area
         self.reset_predictor()
-
-    @classmethod
-    def from_config(
-        cls,
-        config: Union[str, Config],
-        checkpoint: Optional[str] = None,
-        device: str = 'cpu',
-        cfg_options: Optional[dict] = None,
-        **kwargs,
-    ) -> 'SAM2ImagePredictor':
-        """Build the model with :func:`mmsam2.apis.init_model` and wrap it.
-
-        Args:
-            config (str | Config): Model config.
-            checkpoint (str, optional): mmsam2 or Meta checkpoint. Defaults to
-                None (random weights).
-            device (str): Device. Defaults to 'cpu'.
-            cfg_options (dict, optional): Config overrides. Defaults to None.
-            **kwargs: Predictor arguments (``mask_threshold``, ...).
-
-        Returns:
-            SAM2ImagePredictor: The predictor.
-        """
-        return cls(init_model(config, checkpoint, device, cfg_options), **kwargs)
 
     @property
     def device(self) -> torch.device:

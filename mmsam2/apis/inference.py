@@ -1,6 +1,6 @@
 """Build a SAM 2 model from a config and (optionally) a checkpoint."""
 
-from typing import Optional, Union
+from typing import Optional, Type, TypeVar, Union
 
 import torch.nn as nn
 from mmengine.config import Config
@@ -8,6 +8,8 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
 from mmsam2.registry import MODELS
+
+P = TypeVar('P', bound='FromConfigMixin')
 
 
 def init_model(
@@ -45,3 +47,32 @@ def init_model(
         load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
     model.cfg = cfg
     return model.to(device).eval()
+
+
+class FromConfigMixin:
+    """``from_config`` for wrappers built as ``cls(model, **kwargs)`` (the predictors)."""
+
+    @classmethod
+    def from_config(
+        cls: Type[P],
+        config: Union[str, Config],
+        checkpoint: Optional[str] = None,
+        device: str = 'cpu',
+        cfg_options: Optional[dict] = None,
+        **kwargs,
+    ) -> P:
+        """Build the model with :func:`init_model` and wrap it.
+
+        Args:
+            config (str | Config): Model config.
+            checkpoint (str, optional): mmsam2 or Meta checkpoint. Defaults to
+                None (random weights).
+            device (str): Device. Defaults to 'cpu'.
+            cfg_options (dict, optional): Config overrides, e.g.
+                ``{'model.image_size': 512}``. Defaults to None.
+            **kwargs: Arguments of the wrapper (e.g. ``mask_threshold``).
+
+        Returns:
+            The wrapper around the new model.
+        """
+        return cls(init_model(config, checkpoint, device, cfg_options), **kwargs)

@@ -87,7 +87,21 @@ def masks_to_id_map(
     return np.where(foreground, np.asarray(ids, np.uint8)[winner], 0).astype(np.uint8)
 
 
-class DAVISWriter:
+class PredictionWriter:
+    """Base of the writers of per-frame predictions into ``out_dir``.
+
+    Args:
+        out_dir (str): Output folder.
+        threshold (float): Foreground threshold of the scores. Defaults to
+            0.0.
+    """
+
+    def __init__(self, out_dir: str, threshold: float = 0.0) -> None:
+        self.out_dir = out_dir
+        self.threshold = threshold
+
+
+class DAVISWriter(PredictionWriter):
     """Write palette PNGs ``<out_dir>/<video>/<frame>.png``.
 
     Args:
@@ -99,10 +113,6 @@ class DAVISWriter:
         >>> writer = DAVISWriter('work_dirs/davis_pred')
         >>> writer.write('bike-packing', '00000', {1: mask_1, 2: mask_2})
     """
-
-    def __init__(self, out_dir: str, threshold: float = 0.0) -> None:
-        self.out_dir = out_dir
-        self.threshold = threshold
 
     def write(
         self,
@@ -216,7 +226,7 @@ class CodaLabZipWriter:
             self._zip.close()
 
 
-class SAVWriter:
+class SAVWriter(PredictionWriter):
     """Write binary PNGs ``<out_dir>/<video>/<obj 000>/<frame>.png`` (SA-V).
 
     Each object is thresholded on its own, so objects may overlap.
@@ -226,10 +236,6 @@ class SAVWriter:
         threshold (float): Foreground threshold of the scores. Defaults to
             0.0.
     """
-
-    def __init__(self, out_dir: str, threshold: float = 0.0) -> None:
-        self.out_dir = out_dir
-        self.threshold = threshold
 
     def write(
         self,

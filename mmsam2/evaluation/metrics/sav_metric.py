@@ -3,7 +3,6 @@
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from mmsam2.evaluation.functional import (
-    BOUND_TH,
     ObjectScores,
     sav_summary,
     sav_video_scores,
@@ -34,51 +33,19 @@ class SAVMetric(VOSMetric):
     ``vos_results_<benchmark>.json``.
 
     Args:
-        bound_th (float): Boundary tolerance of F. Defaults to 0.008.
-        out_dir (str, optional): Folder of the result files; none are written
-            when None. Defaults to None.
-        benchmark (str, optional): Benchmark name of the JSON file;
-            ``sav-<set_name>`` when None. Defaults to None.
-        set_name (str): Subset name. Defaults to 'val'.
-        model_name (str, optional): Model name for the leaderboard.
-            Defaults to None.
-        config (str, optional): Config file for the leaderboard.
-            Defaults to None.
-        collect_device (str): Device to collect results across ranks.
-            Defaults to 'cpu'.
-        prefix (str, optional): Prefix of the metric names. Defaults to None
-            ('sav').
-        collect_dir (str, optional): Folder to collect results across ranks.
-            Defaults to None.
+        **kwargs: The arguments of :class:`VOSMetric` but ``official_decay``
+            (SA-V reports no decay); ``benchmark`` defaults to
+            ``sav-<set_name>`` and ``prefix`` to 'sav'.
     """
 
     default_prefix: Optional[str] = 'sav'
     protocol = 'sav'
     scale = 1.0
 
-    def __init__(
-        self,
-        bound_th: float = BOUND_TH,
-        out_dir: Optional[str] = None,
-        benchmark: Optional[str] = None,
-        set_name: str = 'val',
-        model_name: Optional[str] = None,
-        config: Optional[str] = None,
-        collect_device: str = 'cpu',
-        prefix: Optional[str] = None,
-        collect_dir: Optional[str] = None,
-    ) -> None:
-        super().__init__(
-            bound_th=bound_th,
-            out_dir=out_dir,
-            benchmark=benchmark,
-            set_name=set_name,
-            model_name=model_name,
-            config=config,
-            collect_device=collect_device,
-            prefix=prefix,
-            collect_dir=collect_dir,
-        )
+    def __init__(self, **kwargs) -> None:
+        if 'official_decay' in kwargs:
+            raise TypeError('SAVMetric reports no decay; official_decay is a VOSMetric option')
+        super().__init__(**kwargs)
 
     def score_video(
         self, video: str, gt_frames: Sequence[Any], pred_frames: Sequence[Any]
