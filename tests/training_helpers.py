@@ -1,7 +1,12 @@
-"""Shared pieces of the training tests: a tiny SAM2Train and hand-built clip batches."""
+"""Shared pieces of the training tests: a tiny SAM2Train, hand-built clip batches, and
+quick ``tools/train.py`` runs of the tiny CPU config."""
 
+import glob
+import json
+import os
 import os.path as osp
-from typing import List, Sequence, Tuple
+import subprocess
+from typing import Dict, List, Sequence, Tuple
 
 import torch
 from mmdet.structures import DetDataSample, TrackDataSample
@@ -94,3 +99,81 @@ def clip_batch(
     inputs = torch.randn(len(objects_per_clip), num_frames, 3, size, size, generator=g)
     samples = [clip_sample(rectangle_masks(num_frames, k, size)) for k in objects_per_clip]
     return inputs, samples
+
+
+ROOT = osp.join(CONFIG_DIR, '..')
+TINY_TRAIN_CONFIG = osp.join(
+    CONFIG_DIR, 'sam2.1_tiny-cpu', 'sam2.1_hiera-t-tiny_1xb1-scratch_synthetic.py'
+)
+
+
+def tiny_train_config(data_root: str, max_iters: int) -> Config:
+    """The tiny CPU training config made quick: 64 px, 3-frame clips of up to 2 objects.
+
+    Args:
+        data_root (str): A synthetic benchmark in DAVIS layout.
+        max_iters (int): Iterations; every one is logged, a checkpoint at the end.
+
+    Returns:
+        Config: The config (data loaded in the main process, seed 0).
+    """
+    cfg = Config.fromfile(TINY_TRAIN_CONFIG)
+    cfg.model.update(image_size=64, num_correction_pt_per_frame=2)
+    clips = cfg.train_dataloader.dataset
+    clips.update(num_frames=3, max_num_objects=2)
+    clips.dataset.data_root = data_root
+    for transform in clips.pipeline:
+        if transform.type == 'ClipResize':
+            transform.size = 64
+    cfg.train_dataloader.num_workers = 0
+    cfg.train_cfg.max_iters = max_iters
+    cfg.default_hooks.checkpoint.interval = max_iters
+    cfg.default_hooks.logger.interval = 1
+    cfg.randomness = dict(seed=0)
+    return cfg
+
+
+def logged_losses(work_dir: str) -> Dict[int, float]:
+    """Loss per iteration from the scalars mmengine's logger wrote in a work dir.
+
+    Args:
+        work_dir (str): The run's work dir.
+
+    Returns:
+        Dict[int, float]: Iteration -> loss.
+    """
+    losses = {}
+    for path in glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')):
+        with open(path) as file:
+            for line in file:
+                record = json.loads(line)
+                if 'loss' in record:
+                    losses[record['step']] = record['loss']
+    return losses
+
+
+def run_command(
+    command: List[str], python_path: Sequence[str] = (), timeout: float = 600, **env: str
+) -> Tuple[int, str]:
+    """Run a command with the repository (and more folders) on the python path.
+
+    Args:
+        command (List[str]): The command.
+        python_path (Sequence[str]): More folders for ``PYTHONPATH`` (e.g.
+            one holding a hook module of ``custom_imports``). Defaults to ().
+        timeout (float): Seconds before it is killed. Defaults to 600.
+        **env: Extra environment variables.
+
+    Returns:
+        Tuple[int, str]: Return code and output (stdout and stderr).
+    """
+    path = os.pathsep.join([ROOT, *python_path, os.environ.get('PYTHONPATH', '')])
+    done = subprocess.run(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+        env=dict(os.environ, PYTHONPATH=path, **env),
+    )
+    return done.returncode, done.stdout

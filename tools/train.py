@@ -17,16 +17,23 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmsam2  # noqa: F401  (registers the checkpoint loader)
-from mmsam2.engine.train_setup import AMP_DTYPES, configure_train_run
+from mmsam2.engine.train_setup import AMP_DTYPES, configure_train_run, init_cpu_distributed
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='folder for logs and checkpoints')
-    parser.add_argument('--amp', action='store_true', help='mixed-precision training')
     parser.add_argument(
-        '--amp-dtype', choices=AMP_DTYPES, default='bfloat16', help='dtype of --amp'
+        '--amp',
+        action='store_true',
+        help='mixed-precision training (bfloat16 autocast on a CPU, bfloat16 or float16 on a GPU)',
+    )
+    parser.add_argument(
+        '--amp-dtype',
+        choices=AMP_DTYPES,
+        default='bfloat16',
+        help='dtype of --amp (float16 needs a GPU and scales the loss)',
     )
     parser.add_argument(
         '--resume',
@@ -61,6 +68,7 @@ def main() -> None:
         amp_dtype=args.amp_dtype,
         resume=args.resume,
     )
+    init_cpu_distributed(cfg, args.launcher)  # gloo, for --launcher pytorch without a GPU
     runner = Runner.from_cfg(cfg)
     runner.train()
 

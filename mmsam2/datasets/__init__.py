@@ -1,6 +1,6 @@
-"""VOS benchmark datasets (one item per video), mask IO, result writers, a
-synthetic benchmark generator, and training clips (video and image) with their
-samplers and transforms."""
+"""VOS benchmark datasets (one item per video), SA-V train read from its mp4 and
+json files, mask IO, result writers, synthetic data generators, and training
+clips (video and image) with their samplers and transforms."""
 
 from .base_clip_dataset import BaseClipDataset
 from .base_vos_dataset import BaseVOSDataset
@@ -23,6 +23,10 @@ from .mose import MOSEDataset
 from .sa1b import SA1BDataset
 from .samplers import MixedRatioSampler
 from .sav import SAVDataset
+from .sav_train import SAVTrainDataset
+from .sav_train_frames import EncodedVideoFrames
+from .sav_train_masklets import AUTO_ID_OFFSET, SAVMasklets
+from .sav_train_writer import generate_synthetic_sav_train, write_sav_train_video
 from .synthetic import FORMATS, SPLITS, SYNTHETIC_CLASSES, data_root_of, generate_synthetic_vos
 from .video_frames import VideoFrames, image_size, sort_frame_names
 from .video_masks import VideoMasks
@@ -31,6 +35,7 @@ from .writers import CodaLabZipWriter, DAVISWriter, SAVWriter, masks_to_id_map, 
 from .youtube_vos import YouTubeVOSDataset
 
 __all__ = [
+    'AUTO_ID_OFFSET',
     'BaseClipDataset',
     'BaseImageClipDataset',
     'BaseVOSDataset',
@@ -39,12 +44,15 @@ __all__ = [
     'DAVISDataset',
     'DAVISWriter',
     'DAVIS_PALETTE',
+    'EncodedVideoFrames',
     'FORMATS',
     'LVOSDataset',
     'MOSEDataset',
     'MixedRatioSampler',
     'SA1BDataset',
     'SAVDataset',
+    'SAVMasklets',
+    'SAVTrainDataset',
     'SAVWriter',
     'SPLITS',
     'SYNTHETIC_CLASSES',
@@ -56,6 +64,7 @@ __all__ = [
     'YouTubeVOSDataset',
     'data_root_of',
     'encode_palette_png',
+    'generate_synthetic_sav_train',
     'generate_synthetic_vos',
     'image_size',
     'masks_to_id_map',
@@ -66,4 +75,5 @@ __all__ = [
     'stack_masks',
     'write_binary_mask',
     'write_palette_mask',
+    'write_sav_train_video',
 ]

@@ -76,7 +76,8 @@ class BaseVOSDataset(BaseDataset):
 
     ``dataset[i]`` also adds ``frames`` (:class:`VideoFrames`) and
     ``annotations`` (:class:`VideoMasks`), which decode lazily, before the
-    pipeline (empty by default).
+    pipeline (empty by default); :meth:`open_frames` and
+    :meth:`open_annotations` make them from an item.
 
     Subclasses set ``ann_file`` and ``data_prefix`` (``img_path``: folder of
     the frame folders, ``ann_path``: folder of the annotation folders) and
@@ -153,10 +154,39 @@ class BaseVOSDataset(BaseDataset):
             Any: The pipeline's output (the item dict by default).
         """
         data_info = self.get_data_info(idx)
-        size = (data_info['height'], data_info['width'])
-        data_info['frames'] = VideoFrames(data_info['frame_paths'], size)
-        data_info['annotations'] = VideoMasks.from_data_info(data_info)
+        data_info['frames'] = self.open_frames(data_info)
+        data_info['annotations'] = self.open_annotations(data_info)
         return self.pipeline(data_info)
+
+    @classmethod
+    def open_frames(cls, data_info: Mapping) -> VideoFrames:
+        """The lazily decoded frames of an item (frame files by default).
+
+        Datasets whose frames are not image files (SA-V train's mp4s)
+        override this; :class:`VOSClipDataset` reads frames through it.
+
+        Args:
+            data_info (Mapping): An item of this dataset.
+
+        Returns:
+            VideoFrames: Its frames, or an object indexed the same way.
+        """
+        return VideoFrames(data_info['frame_paths'], (data_info['height'], data_info['width']))
+
+    @classmethod
+    def open_annotations(cls, data_info: Mapping) -> VideoMasks:
+        """The lazily read masks of an item (annotation PNGs by default).
+
+        Datasets whose masks are not PNGs (SA-V train's RLE json) override
+        this; :class:`VOSClipDataset` reads masks through it.
+
+        Args:
+            data_info (Mapping): An item of this dataset.
+
+        Returns:
+            VideoMasks: Its masks, or an object with the same interface.
+        """
+        return VideoMasks.from_data_info(data_info)
 
     def load_data_list(self) -> List[dict]:
         """Load one item per video (see the class docstring).

@@ -11,7 +11,6 @@ from mmsam2.registry import DATASETS
 from .base_clip_dataset import BaseClipDataset, clip_results
 from .base_vos_dataset import object_ids_in
 from .errors import VOSDatasetError
-from .video_frames import VideoFrames
 from .video_masks import PALETTE, VideoMasks
 
 
@@ -54,17 +53,19 @@ def read_object_masks(masks: VideoMasks, frame_name: str, object_ids: Sequence[i
     return np.stack([masks.object_mask(obj_id, frame_name) for obj_id in object_ids])
 
 
-def annotated_frame_indices(item: dict) -> List[int]:
-    """Indices (into ``frame_paths``) of a video's frames that have annotations.
+def annotated_frame_indices(item: dict, masks: Optional[VideoMasks] = None) -> List[int]:
+    """Indices (into ``frame_names``) of a video's frames that have annotations.
 
     Args:
         item (dict): An item of a :class:`BaseVOSDataset`.
+        masks (VideoMasks, optional): Its annotations. Defaults to None
+            (read from the item's annotation PNGs).
 
     Returns:
         List[int]: Frame indices, increasing.
     """
     index = {name: t for t, name in enumerate(item['frame_names'])}
-    annotated = VideoMasks.from_data_info(item).frame_names
+    annotated = (masks if masks is not None else VideoMasks.from_data_info(item)).frame_names
     return sorted(index[name] for name in annotated)
 
 
@@ -84,9 +85,12 @@ class VOSClipDataset(BaseClipDataset):
        item is skipped and mmengine draws another one);
     4. up to ``max_num_objects`` candidates are drawn at random.
 
-    Only those frames and masks are read. An object absent from a later frame
-    has an empty mask there. Videos with fewer than ``num_frames`` annotated
-    frames are skipped when loading, with a logged count.
+    Only those frames and masks are read, through the video dataset's
+    ``open_frames`` and ``open_annotations`` (image files and PNGs, or the
+    mp4 and json RLEs of :class:`SAVTrainDataset`). An object absent from a
+    later frame has an empty mask there. Videos with fewer than
+    ``num_frames`` annotated frames are skipped when loading, with a logged
+    count.
 
     Args:
         dataset (dict): Config of the VOS dataset to sample from; its own
@@ -131,11 +135,13 @@ class VOSClipDataset(BaseClipDataset):
             of their annotated frames, which clips are drawn from.
         """
         videos = DATASETS.build(self.dataset_cfg)
+        # frames and masks are read the way the video dataset says (files, mp4, RLE json)
+        self.video_dataset_type = type(videos)
         self._metainfo.setdefault('dataset_name', videos.metainfo.get('dataset_name', ''))
         data_list = []
         for i in range(len(videos)):
             item = videos.get_data_info(i)
-            item['clip_frames'] = annotated_frame_indices(item)
+            item['clip_frames'] = annotated_frame_indices(item, videos.open_annotations(item))
             if len(item['clip_frames']) >= self.num_frames:
                 data_list.append(item)
         name = self._metainfo['dataset_name']
@@ -164,17 +170,18 @@ class VOSClipDataset(BaseClipDataset):
             visible object was found (mmengine then draws another index).
         """
         item = self.get_data_info(idx)
-        masks = VideoMasks.from_data_info(item)
+        masks = self.video_dataset_type.open_annotations(item)
         sampled = self._sample_clip(item, masks)
         if sampled is None:
             return None
         frame_indices, first_masks = sampled
         object_ids = self.sample_objects(list(first_masks))
-        frames = VideoFrames(item['frame_paths'], (item['height'], item['width']))
+        frames = self.video_dataset_type.open_frames(item)
         names = [item['frame_names'][t] for t in frame_indices]
         gt_masks = [np.stack([first_masks[obj_id] for obj_id in object_ids])]
         gt_masks += [read_object_masks(masks, name, object_ids) for name in names[1:]]
-        imgs = [frames[t] for t in frame_indices]
+        decoded = {t: frames[t] for t in sorted(frame_indices)}  # forward: cheaper for videos
+        imgs = [decoded[t] for t in frame_indices]
         results = clip_results(item['video_name'], frame_indices, imgs, gt_masks, object_ids)
         return self.pipeline(results)
 

@@ -23,12 +23,20 @@ def test_work_dir() -> None:
 
 
 @pytest.mark.parametrize('dtype,scale', [('bfloat16', 1.0), ('float16', 'dynamic')])
-def test_amp(dtype: str, scale) -> None:
-    cfg = configure_train_run(_cfg(), 'a.py', amp=True, amp_dtype=dtype)
+def test_amp_on_gpu(dtype: str, scale) -> None:
+    cfg = configure_train_run(_cfg(), 'a.py', amp=True, amp_dtype=dtype, device='cuda')
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
     assert cfg.optim_wrapper.dtype == dtype and cfg.optim_wrapper.loss_scale == scale
     with pytest.raises(ValueError, match='amp_dtype'):
         configure_train_run(_cfg(), 'a.py', amp=True, amp_dtype='int8')
+
+
+def test_amp_on_cpu() -> None:
+    cfg = configure_train_run(_cfg(), 'a.py', amp=True, device='cpu')
+    assert cfg.optim_wrapper.type == 'CPUAmpOptimWrapper'
+    assert cfg.optim_wrapper.dtype == 'bfloat16' and 'loss_scale' not in cfg.optim_wrapper
+    with pytest.raises(ValueError, match='on a CPU runs in bfloat16'):
+        configure_train_run(_cfg(), 'a.py', amp=True, amp_dtype='float16', device='cpu')
 
 
 def test_resume() -> None:

@@ -1,7 +1,8 @@
 # SA-V train as 8-frame clips of up to 3 objects, drawn from the annotated frames (6 fps,
-# every 4th frame), one clip per GPU. SA-V train ships as mp4 videos with json masklets:
-# extract the frames and write the masks in the layout of SA-V val (docs/datasets.md):
-#   sav_train.txt, JPEGImages_24fps/<video>/00000.jpg, Annotations_6fps/<video>/<obj>/00000.png
+# every 4th frame of the 24 fps videos), one clip per GPU. Read as released, nothing to
+# extract (docs/datasets.md): data_root holds the untarred sav_000/, sav_001/, ... folders of
+# sav_XXXXXX.mp4, sav_XXXXXX_manual.json and sav_XXXXXX_auto.json. Frames are decoded from
+# the mp4 and masks from the json RLEs when a clip is drawn.
 _base_ = ['./sam2_clip_pipeline.py']
 
 data_root = 'data/sav_train'
@@ -17,7 +18,9 @@ train_dataloader = dict(
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
         type='VOSClipDataset',
-        dataset=dict(type='SAVDataset', data_root=data_root, split='train', full_scan=False),
+        # masklets='manual' is what Meta's JSONRawDataset reads; 'auto' or 'both' add the
+        # automatic masklets. ann_file='sav_train.txt' would restrict to the listed videos.
+        dataset=dict(type='SAVTrainDataset', data_root=data_root, masklets='manual'),
         num_frames=8,
         max_num_objects=3,
         pipeline=_base_.train_pipeline,
