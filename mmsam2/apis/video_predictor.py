@@ -19,7 +19,7 @@ from .memory_retention import memory_reach, memory_read_frames
 from .video_errors import VideoPredictorError
 from .video_features import FrameFeatureCache
 from .video_prompts import to_mask_prompt, to_point_prompts
-from .video_state import ObjectTrack, TrackedOutput, VideoInferenceState
+from .video_state import ObjectTrack, TrackedOutput, VideoInferenceState, map_policy_state
 
 FrameMasks = Tuple[int, List[int], torch.Tensor]
 """(frame index, object ids, mask logits (N, 1, H, W) at the video's resolution)."""
@@ -534,7 +534,12 @@ class SAM2VideoPredictor:
         groups: Dict[tuple, List[int]] = {}
         for i in indices:
             bank = objs[i].outputs
-            key = (tuple(sorted(bank.cond)), tuple(sorted(reads.intersection(bank.non_cond))))
+            frames = tuple(sorted(reads.intersection(bank.non_cond)))
+            # outputs are stacked across objects: a policy's state must be there for all or none
+            stateless = tuple(bank.non_cond[t].policy_state is None for t in frames)
+            cond = tuple(sorted(bank.cond))
+            cond_stateless = tuple(bank.cond[t].policy_state is None for t in cond)
+            key = (cond, frames, stateless, cond_stateless)
             groups.setdefault(key, []).append(i)
         return list(groups.values())
 
@@ -658,6 +663,7 @@ class SAM2VideoPredictor:
             pred_masks=pred_masks.to(state.storage_device),
             obj_ptr=out.obj_ptr,
             object_score_logits=out.object_score_logits,
+            policy_state=map_policy_state(out.policy_state, lambda x: x.to(state.storage_device)),
         )
         if out.maskmem_features is not None:
             self._store_memory(state, kept, out.maskmem_features, out.maskmem_pos_enc)

@@ -1,7 +1,7 @@
 """Typed state of a video inference session (what Meta keeps in one nested dict)."""
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import torch
 
@@ -31,6 +31,9 @@ class TrackedOutput:
         maskmem_pos_enc (List[torch.Tensor], optional): Its position encoding
             (1, C_mem, S/16, S/16), one constant shared by all frames and
             objects.
+        policy_state (Dict[str, torch.Tensor], optional): The memory policy's
+            state of the frame (tensors with the objects along dim 0) on the
+            storage device; None for SAM 2's default policy.
     """
 
     pred_masks: torch.Tensor
@@ -38,6 +41,7 @@ class TrackedOutput:
     object_score_logits: torch.Tensor
     maskmem_features: Optional[torch.Tensor] = None
     maskmem_pos_enc: Optional[List[torch.Tensor]] = None
+    policy_state: Optional[Dict[str, torch.Tensor]] = None
 
     def select(self, index: int) -> 'TrackedOutput':
         """The output of object ``index`` of the batch (views, no copy)."""
@@ -48,6 +52,7 @@ class TrackedOutput:
             object_score_logits=self.object_score_logits[sl],
             maskmem_features=None if self.maskmem_features is None else self.maskmem_features[sl],
             maskmem_pos_enc=self.maskmem_pos_enc,
+            policy_state=map_policy_state(self.policy_state, lambda x: x[sl]),
         )
 
     @staticmethod
@@ -81,7 +86,26 @@ class TrackedOutput:
             maskmem_pos_enc=[
                 p[:1].to(device).expand(size, -1, -1, -1) for p in outputs[0].maskmem_pos_enc
             ],
+            policy_state=_stack_states([o.policy_state for o in outputs], device),
         )
+
+
+def map_policy_state(
+    state: Optional[Dict[str, torch.Tensor]], fn: Callable[[torch.Tensor], torch.Tensor]
+) -> Optional[Dict[str, torch.Tensor]]:
+    """Apply ``fn`` to every tensor of a policy state (None stays None)."""
+    return None if state is None else {key: fn(value) for key, value in state.items()}
+
+
+def _stack_states(
+    states: Sequence[Optional[Dict[str, torch.Tensor]]], device: torch.device
+) -> Optional[Dict[str, torch.Tensor]]:
+    """Concatenate the policy states of single-object outputs along dim 0."""
+    if states[0] is None:
+        return None
+    return {
+        key: torch.cat([s[key].to(device, non_blocking=True) for s in states]) for key in states[0]
+    }
 
 
 @dataclass

@@ -6,8 +6,11 @@ Object 1 is visible on frame 0; in videos of at least
 :data:`MIN_FRAMES_FOR_EVENTS` frames, object 2 leaves the frame and comes
 back and object 3 first appears later, on a frame that is a multiple of 5
 (so that YouTube-VOS annotates it). The first video of each split has
-``max_objects`` objects. Everything is drawn with numpy from one seed: the
-same arguments give the same bytes.
+``max_objects`` objects. Optional *distractors* are unannotated look-alikes
+of the objects (same shape and texture, slightly other colours and size)
+whose path crosses their model's: they occlude it and are easy to confuse
+with it. Everything is drawn with numpy from one seed: the same arguments
+give the same bytes.
 """
 
 import json
@@ -80,10 +83,11 @@ class _Object:
     """Appearance and motion of one shape.
 
     Attributes:
-        obj_id (int): Id in the masks.
+        obj_id (int): Id in the masks (0 for an unannotated distractor).
         kind (str): One of :data:`SYNTHETIC_CLASSES`.
         role (str): 'stays' (visible from frame 0), 'leaves' (crosses the
-            frame border and comes back) or 'appears' (drawn from ``appear``).
+            frame border and comes back), 'appears' (drawn from ``appear``)
+            or 'distractor' (an unannotated look-alike of another object).
         appear (int): First frame it is drawn on.
         radius (float): Size in pixels.
         aspect (float): Height / width of the shape.
@@ -175,6 +179,67 @@ def _sample_object(
     )
 
 
+def _position(obj: _Object, t: float) -> np.ndarray:
+    """The object's centre (2, ) x, y on frame t.
+
+    Args:
+        obj (_Object): The object.
+        t (float): Frame index.
+
+    Returns:
+        np.ndarray: (2, ) x, y in pixels.
+    """
+    wave = np.sin(2 * np.pi * t / obj.period + obj.phase[:2])
+    return obj.center + obj.amplitude * wave
+
+
+def _in_view(point: np.ndarray, size: Tuple[int, int]) -> bool:
+    """Whether an (x, y) point lies inside frames of ``size`` (H, W)."""
+    return 0 <= point[0] < size[1] and 0 <= point[1] < size[0]
+
+
+def _sample_distractor(
+    rng: np.random.Generator, model: _Object, size: Tuple[int, int], num_frames: int
+) -> _Object:
+    """Draw an unannotated look-alike of ``model`` whose path crosses its path.
+
+    The distractor has the model's shape and texture with slightly other
+    colours, size and spin, and is on the model's position at a random
+    frame in the middle of the video (when the model's centre is in view),
+    moving on its own path otherwise.
+
+    Args:
+        rng (np.random.Generator): Random source.
+        model (_Object): The annotated object it imitates.
+        size (Tuple[int, int]): (H, W) of the frames.
+        num_frames (int): Frames in the video.
+
+    Returns:
+        _Object: The distractor (id 0, role 'distractor').
+    """
+    height, width = size
+    middle = range(max(model.appear, num_frames // 5), max(num_frames * 4 // 5, model.appear + 1))
+    in_view = [t for t in middle if _in_view(_position(model, t), size)]
+    crossing = float(rng.choice(in_view or list(middle)))
+    period = rng.uniform(0.8, 1.6, 2) * num_frames
+    phase_xy = -2 * np.pi * crossing / period
+    return _Object(
+        obj_id=0,
+        kind=model.kind,
+        role='distractor',
+        appear=0,
+        radius=model.radius * rng.uniform(0.85, 1.15),
+        aspect=model.aspect * rng.uniform(0.9, 1.1),
+        center=_position(model, crossing),
+        amplitude=rng.uniform(0.15, 0.3, 2) * np.array([width, height]),
+        period=period,
+        phase=np.concatenate([phase_xy, rng.uniform(0, 2 * np.pi, 1)]),
+        spin=rng.uniform(-0.15, 0.15),
+        colours=np.clip(model.colours + rng.uniform(-20, 20, (2, 3)), 0, 255),
+        pattern=model.pattern * np.array([rng.uniform(0.9, 1.1), 1.0, 1.0]),
+    )
+
+
 def _local_coords(obj: _Object, t: int, grid: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """Pixel coordinates in the object's moving, rotating, scaling frame.
 
@@ -187,8 +252,7 @@ def _local_coords(obj: _Object, t: int, grid: np.ndarray) -> Tuple[np.ndarray, n
         Tuple[np.ndarray, np.ndarray]: (H, W) u and v, in units of the
         unscaled shape.
     """
-    wave = np.sin(2 * np.pi * t / obj.period + obj.phase[:2])
-    cx, cy = obj.center + obj.amplitude * wave
+    cx, cy = _position(obj, t)
     scale = 1.0 + 0.25 * np.sin(2 * np.pi * t / obj.period.mean() + obj.phase[2])
     angle = obj.spin * t
     dx, dy = grid[0] - cx, grid[1] - cy
@@ -325,6 +389,7 @@ def render_video(
     num_frames: int,
     size: Tuple[int, int],
     max_tries: int = 100,
+    num_distractors: int = 0,
 ) -> SyntheticVideo:
     """Render one synthetic video.
 
@@ -336,6 +401,9 @@ def render_video(
         size (Tuple[int, int]): (H, W) of the frames.
         max_tries (int): Draws before giving up on a video that shows every
             event. Defaults to 100.
+        num_distractors (int): Unannotated look-alikes crossing the
+            objects' paths (distractor k imitates object k mod num_objects
+            + 1). Defaults to 0.
 
     Returns:
         SyntheticVideo: Frames, id maps and categories.
@@ -350,7 +418,11 @@ def render_video(
             _sample_object(rng, obj_id, role, size, num_frames)
             for obj_id, role in enumerate(roles, start=1)
         ]
-        depth_order = [objects[i] for i in rng.permutation(num_objects)]
+        drawn = objects + [
+            _sample_distractor(rng, objects[k % num_objects], size, num_frames)
+            for k in range(num_distractors)
+        ]
+        depth_order = [drawn[i] for i in rng.permutation(len(drawn))]
         frames, id_maps = _render(depth_order, background, grid, num_frames)
         if _shows_events(objects, id_maps, min_pixels):
             categories = {obj.obj_id: obj.kind for obj in objects}
@@ -626,6 +698,7 @@ def generate_synthetic_vos(
     seed: int = 0,
     num_val_videos: Optional[int] = None,
     on_video: Optional[Callable[[str], None]] = None,
+    num_distractors: int = 0,
 ) -> Dict[str, List[str]]:
     """Write a synthetic VOS benchmark in the layout of a real one.
 
@@ -659,6 +732,9 @@ def generate_synthetic_vos(
         on_video (Callable[[str], None], optional): Called with each video's
             name once written (e.g. to update a progress bar). Defaults to
             None.
+        num_distractors (int): Unannotated look-alikes per video, each
+            imitating an object and crossing its path (a hard case: the
+            tracker may switch to the look-alike). Defaults to 0.
 
     Returns:
         Dict[str, List[str]]: Split -> video names.
@@ -667,6 +743,8 @@ def generate_synthetic_vos(
         raise ValueError(f'fmt must be one of {FORMATS}, got {fmt!r}')
     if num_videos < 1 or num_frames < 1 or max_objects < 1:
         raise ValueError('num_videos, num_frames and max_objects must be positive')
+    if num_distractors < 0:
+        raise ValueError(f'num_distractors must be >= 0, got {num_distractors}')
     num_val = num_videos // 2 if num_val_videos is None else num_val_videos
     if not 0 <= num_val <= num_videos:
         raise ValueError(f'num_val_videos must be in [0, {num_videos}], got {num_val}')
@@ -677,7 +755,14 @@ def generate_synthetic_vos(
     records: Dict[str, Dict[str, dict]] = {}
     for index, split in enumerate(split_of):
         num_objects = max_objects if split not in records else int(rng.integers(max_objects) + 1)
-        video = render_video(f'video_{index:03d}', rng, num_objects, num_frames, tuple(size))
+        video = render_video(
+            f'video_{index:03d}',
+            rng,
+            num_objects,
+            num_frames,
+            tuple(size),
+            num_distractors=num_distractors,
+        )
         records.setdefault(split, {})[video.name] = write_video(out_dir, split, video)
         if on_video is not None:
             on_video(video.name)

@@ -1,4 +1,4 @@
-"""Models: backbones, necks, heads, memory modules, segmentors, trackers and losses."""
+"""Models: backbones, necks, heads, memory modules and policies, segmentors, trackers and losses."""
 
 from . import (
     backbones,
@@ -7,6 +7,7 @@ from . import (
     layers,
     losses,
     memory,
+    memory_policies,
     necks,
     segmentors,
     trackers,
@@ -19,6 +20,7 @@ __all__ = [
     'layers',
     'losses',
     'memory',
+    'memory_policies',
     'necks',
     'segmentors',
     'trackers',

@@ -56,6 +56,10 @@ class FrameOutput:
             the memory, one (B, C_mem, H/16, W/16) map.
         point_inputs (PointPrompts, optional): The clicks used on this frame.
         mask_inputs (torch.Tensor, optional): The mask prompt used (B, 1, H, W).
+        policy_state (Dict[str, torch.Tensor], optional): What the model's
+            memory policy keeps about this frame (e.g. a motion filter's
+            state or confidence flags), each tensor with the B objects along
+            dim 0. None for SAM 2's default policy.
     """
 
     pred_masks: torch.Tensor
@@ -69,6 +73,7 @@ class FrameOutput:
     maskmem_pos_enc: Optional[List[torch.Tensor]] = None
     point_inputs: Optional[PointPrompts] = None
     mask_inputs: Optional[torch.Tensor] = None
+    policy_state: Optional[Dict[str, torch.Tensor]] = None
 
 
 @dataclass

@@ -13,6 +13,7 @@ from mmsam2.datasets import (
     DAVISDataset,
     data_root_of,
     generate_synthetic_vos,
+    synthetic,
 )
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -120,3 +121,33 @@ def test_cli(tmp_path):
     assert np.all(
         [name.startswith(('train', 'valid', 'categories')) for name in read_tree(out_dir)]
     )
+
+
+def test_distractors_are_unannotated_look_alikes_crossing_their_object(tmp_path):
+    rng = np.random.default_rng(0)
+    model = synthetic._sample_object(rng, 1, 'stays', (96, 128), 40)
+    distractor = synthetic._sample_distractor(rng, model, (96, 128), 40)
+    assert distractor.obj_id == 0 and distractor.kind == model.kind
+    assert np.abs(distractor.colours - model.colours).max() <= 20
+    gaps = [
+        np.linalg.norm(synthetic._position(distractor, t) - synthetic._position(model, t))
+        for t in range(40)
+    ]
+    crossing = int(np.argmin(gaps))
+    assert gaps[crossing] < 1e-6  # on the object's position at some frame
+    grid = np.stack(np.meshgrid(np.arange(128), np.arange(96))).astype(float)
+    background = synthetic._background(rng, grid)
+    alone, alone_ids = synthetic._render([model], background, grid, 40)
+    both, both_ids = synthetic._render([model, distractor], background, grid, 40)
+    # in front of its object: drawn, hides part of it, and is not annotated
+    assert (both_ids[crossing] == 1).sum() < (alone_ids[crossing] == 1).sum()
+    changed = (both[crossing] != alone[crossing]).any(axis=-1)
+    assert changed.any() and not both_ids[crossing][changed].any()
+    hard = synthetic.render_video('v', np.random.default_rng(1), 2, 30, (48, 64), num_distractors=2)
+    assert set(hard.categories) == {1, 2}
+    splits = generate_synthetic_vos(
+        str(tmp_path), 'davis', num_videos=2, num_frames=12, size=(48, 64), num_distractors=1
+    )
+    assert splits == {'train': ['video_000'], 'val': ['video_001']}
+    with pytest.raises(ValueError, match='num_distractors'):
+        generate_synthetic_vos(str(tmp_path / 'x'), num_distractors=-1)

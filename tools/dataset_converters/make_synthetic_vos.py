@@ -4,6 +4,11 @@ Usage:
     python tools/dataset_converters/make_synthetic_vos.py data/synthetic_davis \
         --format davis --num-videos 8 --num-frames 24 --seed 0
 
+Hard cases (look-alike distractors crossing the objects, longer videos):
+    python tools/dataset_converters/make_synthetic_vos.py data/synthetic_vos_hard \
+        --format davis --num-videos 12 --num-val-videos 12 --num-frames 48 \
+        --num-distractors 2 --seed 7
+
 The same arguments always give the same files. See docs/datasets.md for the
 layouts and the dataset configs that read them.
 """
@@ -34,6 +39,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument('--max-objects', type=int, default=3, help='most objects in a video')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
+    parser.add_argument(
+        '--num-distractors',
+        type=int,
+        default=0,
+        help='unannotated look-alikes per video that cross the objects (hard case)',
+    )
     return parser.parse_args()
 
 
@@ -49,6 +60,7 @@ def main() -> None:
             max_objects=args.max_objects,
             seed=args.seed,
             num_val_videos=args.num_val_videos,
+            num_distractors=args.num_distractors,
             on_video=lambda name: bar.update(1),
         )
     for split, videos in splits.items():

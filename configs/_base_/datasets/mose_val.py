@@ -17,4 +17,3 @@ test_dataloader = dict(
 )
 test_evaluator = dict(type='VOSSubmission', benchmark='mose-valid')
 test_cfg = dict(type='TestLoop')
-model = dict(test_cfg=dict(output_format='davis'))

@@ -16,4 +16,3 @@ test_dataloader = dict(
 )
 test_evaluator = dict(type='SAVMetric', benchmark='sav-val')
 test_cfg = dict(type='TestLoop')
-model = dict(test_cfg=dict(output_format='sav'))

@@ -18,4 +18,3 @@ test_dataloader = dict(
 )
 test_evaluator = dict(type='VOSSubmission', benchmark='ytvos2019-valid')
 test_cfg = dict(type='TestLoop')
-model = dict(test_cfg=dict(output_format='davis'))

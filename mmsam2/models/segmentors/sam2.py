@@ -2,7 +2,7 @@
 
 import copy
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 from torch.nn.init import trunc_normal_
 
-from mmsam2.registry import MODELS
+from mmsam2.registry import MODELS, TASK_UTILS
 from mmsam2.structures import FrameOutput, MemoryBank, PointPrompts
 from mmsam2.utils.checkpoint import (
     check_state_dict_matches,
@@ -18,8 +18,9 @@ from mmsam2.utils.checkpoint import (
     is_meta_sam2_state_dict,
 )
 
+from ..backbones.declared_outputs import check_pyramid_fits_model, declared_outputs
 from ..layers import MLP, sine_embed_1d
-from ..utils.memory_selection import recent_memory_frame_indices, select_closest_cond_frames
+from ..memory_policies import BaseMemoryPolicy, MemoryRead, PointerMemory, SpatialMemory, TrackStep
 from .vos_test import resolve_test_cfg, run_vos_test
 
 ConfigType = Union[dict, nn.Module]
@@ -72,6 +73,43 @@ class SAMHeadOutput:
     object_score_logits: torch.Tensor
 
 
+@dataclass
+class MaskCandidates:
+    """Every mask the SAM heads predicted for B objects, before one is chosen.
+
+    Attributes:
+        multimasks (torch.Tensor): Low-res mask logits (B, M, S/4, S/4) (M = 3
+            with multimask output, else 1); -1024 where the object is absent.
+        multimasks_high_res (torch.Tensor): The same at input resolution
+            (B, M, S, S).
+        ious (torch.Tensor): Predicted IoUs (B, M).
+        tokens (torch.Tensor): Output tokens the object pointers come from
+            (B, M or 1, C).
+        object_score_logits (torch.Tensor): Object presence logits (B, 1).
+    """
+
+    multimasks: torch.Tensor
+    multimasks_high_res: torch.Tensor
+    ious: torch.Tensor
+    tokens: torch.Tensor
+    object_score_logits: torch.Tensor
+
+    @property
+    def num_masks(self) -> int:
+        """Candidates per object (M)."""
+        return self.multimasks.shape[1]
+
+    def rows(self, index: torch.Tensor) -> 'MaskCandidates':
+        """The candidates of batch rows ``index`` (R, ) (rows may repeat)."""
+        return MaskCandidates(
+            self.multimasks[index],
+            self.multimasks_high_res[index],
+            self.ious[index],
+            self.tokens[index],
+            self.object_score_logits[index],
+        )
+
+
 def _build(cfg: ConfigType, **defaults) -> nn.Module:
     """Build a module from a config dict (``defaults`` fill missing keys)."""
     if isinstance(cfg, nn.Module):
@@ -80,6 +118,18 @@ def _build(cfg: ConfigType, **defaults) -> nn.Module:
     for key, value in defaults.items():
         cfg.setdefault(key, value)
     return MODELS.build(cfg)
+
+
+def _build_memory_policy(
+    cfg: Optional[Union[dict, BaseMemoryPolicy]],
+) -> BaseMemoryPolicy:
+    """Build a memory policy from its config (default: SAM 2's)."""
+    if isinstance(cfg, BaseMemoryPolicy):
+        return cfg
+    policy = TASK_UTILS.build(copy.deepcopy(cfg or dict(type='SAM2MemoryPolicy')))
+    if not isinstance(policy, BaseMemoryPolicy):
+        raise TypeError(f'memory_policy must build a BaseMemoryPolicy, got {type(policy).__name__}')
+    return policy
 
 
 def _flatten(x: torch.Tensor) -> torch.Tensor:
@@ -97,8 +147,9 @@ class SAM2(BaseModel):
     ``image_size``.
 
     Args:
-        backbone (dict): Image backbone (e.g. ``Hiera``); must expose
-            ``out_channels``.
+        backbone (dict): Image backbone (e.g. ``Hiera``, or any pyramid
+            wrapped in ``PyramidBackbone``); must declare ``out_channels``
+            and ``out_strides`` (docs/backbones.md).
         neck (dict): Feature pyramid neck (e.g. ``SAM2FPNNeck``); its
             ``in_channels`` default to the backbone's ``out_channels``.
         memory_attention (dict): Memory attention config.
@@ -113,8 +164,9 @@ class SAM2(BaseModel):
         num_maskmem (int): Memory size: 1 prompted slot + recent frames.
             Defaults to 7.
         image_size (int): Input side. Defaults to 512.
-        backbone_stride (int): Stride of the lowest-resolution feature used.
-            Defaults to 16.
+        backbone_stride (int, optional): Stride of the lowest-resolution
+            feature used; checked against the backbone's ``out_strides``.
+            Defaults to None (taken from them).
         sigmoid_scale_for_mem_enc (float): Scale of mask probabilities fed to
             the memory encoder. Defaults to 1.0.
         sigmoid_bias_for_mem_enc (float): Bias of those probabilities.
@@ -176,6 +228,11 @@ class SAM2(BaseModel):
             (``mode='predict'``): where and how predictions are written; see
             :func:`~mmsam2.models.segmentors.vos_test.resolve_test_cfg`.
             Defaults to None.
+        memory_policy (dict, optional): Which past frames a tracking step
+            reads, which predicted mask it outputs and what it keeps of each
+            frame (a ``TASK_UTILS`` type, see
+            :mod:`mmsam2.models.memory_policies`). Defaults to None
+            (``SAM2MemoryPolicy``: Meta's SAM 2).
         strict_checkpoint (bool): Loading a state dict whose keys or shapes
             differ from the model raises one clear error. Set False to load
             partial weights on purpose. Defaults to True.
@@ -193,7 +250,7 @@ class SAM2(BaseModel):
         data_preprocessor: Optional[dict] = None,
         num_maskmem: int = 7,
         image_size: int = 512,
-        backbone_stride: int = 16,
+        backbone_stride: Optional[int] = None,
         sigmoid_scale_for_mem_enc: float = 1.0,
         sigmoid_bias_for_mem_enc: float = 0.0,
         binarize_mask_from_pts_for_mem_enc: bool = False,
@@ -224,6 +281,7 @@ class SAM2(BaseModel):
         sam_mask_decoder_extra_args: Optional[dict] = None,
         fill_hole_area: int = 0,
         test_cfg: Optional[dict] = None,
+        memory_policy: Optional[Union[dict, BaseMemoryPolicy]] = None,
         strict_checkpoint: bool = True,
         init_cfg: Optional[dict] = None,
     ) -> None:
@@ -234,13 +292,7 @@ class SAM2(BaseModel):
             raise ValueError('proj_tpos_enc_in_obj_ptrs needs add_tpos_enc_to_obj_ptrs')
         if fixed_no_obj_ptr and not (pred_obj_scores and use_obj_ptrs_in_encoder):
             raise ValueError('fixed_no_obj_ptr needs pred_obj_scores and use_obj_ptrs_in_encoder')
-        if image_size % backbone_stride != 0:
-            raise ValueError(
-                f'image_size {image_size} must be a multiple of the backbone '
-                f'stride {backbone_stride}'
-            )
         self.image_size = image_size
-        self.backbone_stride = backbone_stride
         self.num_maskmem = num_maskmem
         self.sigmoid_scale_for_mem_enc = sigmoid_scale_for_mem_enc
         self.sigmoid_bias_for_mem_enc = sigmoid_bias_for_mem_enc
@@ -272,9 +324,14 @@ class SAM2(BaseModel):
         self.fill_hole_area = fill_hole_area
         self.strict_checkpoint = strict_checkpoint
         self.test_cfg = resolve_test_cfg(test_cfg)
+        self.memory_policy = _build_memory_policy(memory_policy)
 
         self.backbone = _build(backbone)
-        self.neck = _build(neck, in_channels=list(self.backbone.out_channels))
+        channels, strides = declared_outputs(self.backbone)
+        self.backbone_stride = check_pyramid_fits_model(
+            channels, strides, neck, self.num_feature_levels, image_size, backbone_stride
+        )
+        self.neck = _build(neck, in_channels=channels)
         self.hidden_dim = self.neck.d_model
         self.memory_attention = _build(memory_attention)
         self.memory_encoder = _build(memory_encoder)
@@ -385,7 +442,7 @@ class SAM2(BaseModel):
         high_res_features: Optional[List[torch.Tensor]] = None,
         multimask_output: bool = False,
     ) -> SAMHeadOutput:
-        """Run the prompt encoder and mask decoder.
+        """Run the prompt encoder and mask decoder; keep the mask of highest IoU.
 
         Args:
             backbone_features (torch.Tensor): (B, C, S/16, S/16) features
@@ -403,6 +460,36 @@ class SAM2(BaseModel):
             SAMHeadOutput: masks (B, M, S/4, S/4) and (B, M, S, S), IoUs (B, M),
             the best mask (B, 1, ...), object pointer (B, C) and object score
             logits (B, 1).
+        """
+        candidates = self.decode_masks(
+            backbone_features, point_inputs, mask_inputs, high_res_features, multimask_output
+        )
+        best = torch.argmax(candidates.ious, dim=-1) if multimask_output else None
+        return self.pick_masks(candidates, best)
+
+    def decode_masks(
+        self,
+        backbone_features: torch.Tensor,
+        point_inputs: Optional[PointPrompts] = None,
+        mask_inputs: Optional[torch.Tensor] = None,
+        high_res_features: Optional[List[torch.Tensor]] = None,
+        multimask_output: bool = False,
+    ) -> MaskCandidates:
+        """Run the prompt encoder and mask decoder, keeping every candidate mask.
+
+        Args:
+            backbone_features (torch.Tensor): (B, C, S/16, S/16) features.
+            point_inputs (PointPrompts, optional): Clicks in input pixels.
+                Defaults to None (a padding point).
+            mask_inputs (torch.Tensor, optional): Mask prompt (B, 1, h, w).
+                Defaults to None.
+            high_res_features (List[torch.Tensor], optional): Projected stride
+                4 and 8 maps. Defaults to None.
+            multimask_output (bool): Predict 3 masks. Defaults to False.
+
+        Returns:
+            MaskCandidates: The masks (M = 3 with ``multimask_output``, else
+            1), their IoUs and tokens, and the object scores.
         """
         b = backbone_features.shape[0]
         if point_inputs is None:
@@ -442,21 +529,45 @@ class SAM2(BaseModel):
             mode='bilinear',
             align_corners=False,
         )
+        return MaskCandidates(multimasks, multimasks_high_res, ious, tokens, obj_scores)
+
+    def pick_masks(
+        self, candidates: MaskCandidates, best: Optional[torch.Tensor] = None
+    ) -> SAMHeadOutput:
+        """Output one candidate mask per object, with its object pointer.
+
+        Args:
+            candidates (MaskCandidates): The SAM heads' masks (B, M, ...).
+            best (torch.Tensor, optional): (B, ) index of the chosen mask.
+                Defaults to None (the single mask of a single-mask output).
+
+        Returns:
+            SAMHeadOutput: All candidates plus the chosen mask (B, 1, ...) and
+            the object pointer of its token (mixed with the no-object pointer
+            where the object is absent).
+        """
+        multimasks, multimasks_high_res = candidates.multimasks, candidates.multimasks_high_res
+        tokens, obj_scores = candidates.tokens, candidates.object_score_logits
         token = tokens[:, 0]
-        if multimask_output:
-            best = torch.argmax(ious, dim=-1)
-            rows = torch.arange(b, device=best.device)
+        if best is None:
+            masks, masks_high_res = multimasks, multimasks_high_res
+        else:
+            rows = torch.arange(multimasks.shape[0], device=best.device)
             masks = multimasks[rows, best].unsqueeze(1)
             masks_high_res = multimasks_high_res[rows, best].unsqueeze(1)
             if tokens.shape[1] > 1:
                 token = tokens[rows, best]
-        else:
-            masks, masks_high_res = multimasks, multimasks_high_res
         obj_ptr = self._mix_no_obj_ptr(
             self.obj_ptr_proj(token), obj_scores, soft=self.soft_no_obj_ptr
         )
         return SAMHeadOutput(
-            multimasks, multimasks_high_res, ious, masks, masks_high_res, obj_ptr, obj_scores
+            multimasks,
+            multimasks_high_res,
+            candidates.ious,
+            masks,
+            masks_high_res,
+            obj_ptr,
+            obj_scores,
         )
 
     def _mix_no_obj_ptr(
@@ -512,87 +623,11 @@ class SAM2(BaseModel):
         )
 
     # ---------------------------------------------------------------- memory
-    def _gather_spatial_memory(
-        self,
-        frame_idx: int,
-        memory: MemoryBank,
-        selected_cond: Dict[int, FrameOutput],
-        unselected_cond: Dict[int, FrameOutput],
-        reverse: bool,
-        device: torch.device,
-    ) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
-        """Memory tokens (B, HW, C_mem) and their encodings of attended frames."""
-        stride = 1 if self.training else self.memory_temporal_stride_for_eval
-        entries = [(0, out) for out in selected_cond.values()]
-        for t_pos, idx in recent_memory_frame_indices(frame_idx, self.num_maskmem, stride, reverse):
-            out = memory.non_cond_frames.get(idx)
-            if out is None:
-                out = unselected_cond.get(idx)
-            entries.append((t_pos, out))
-        tokens, pos = [], []
-        for t_pos, out in entries:
-            if out is None:
-                continue
-            tokens.append(_flatten(out.maskmem_features.to(device, non_blocking=True)))
-            enc = _flatten(out.maskmem_pos_enc[-1].to(device))
-            pos.append(enc + self.maskmem_tpos_enc[self.num_maskmem - t_pos - 1])
-        return tokens, pos
-
-    def _gather_obj_ptrs(
-        self,
-        frame_idx: int,
-        memory: MemoryBank,
-        selected_cond: Dict[int, FrameOutput],
-        unselected_cond: Dict[int, FrameOutput],
-        num_frames: Optional[int],
-        reverse: bool,
-        batch: int,
-        device: torch.device,
-    ) -> Optional[Tuple[torch.Tensor, torch.Tensor]]:
-        """Object pointer tokens (B, P, C_mem) and their temporal encodings."""
-        max_ptrs = self.max_obj_ptrs_in_encoder
-        if num_frames is not None:
-            max_ptrs = min(num_frames, max_ptrs)
-        sign = -1 if reverse else 1
-        cond = selected_cond
-        if not self.training and self.only_obj_ptrs_in_the_past_for_eval:
-            cond = {
-                t: o for t, o in cond.items() if (t >= frame_idx if reverse else t <= frame_idx)
-            }
-        pos_and_ptrs = [
-            (
-                (
-                    (frame_idx - t) * sign
-                    if self.use_signed_tpos_enc_to_obj_ptrs
-                    else abs(frame_idx - t)
-                ),
-                out.obj_ptr,
-            )
-            for t, out in cond.items()
-        ]
-        for t_diff in range(1, max_ptrs):
-            t = frame_idx + t_diff if reverse else frame_idx - t_diff
-            if t < 0 or (num_frames is not None and t >= num_frames):
-                break
-            out = memory.non_cond_frames.get(t, unselected_cond.get(t))
-            if out is not None:
-                pos_and_ptrs.append((t_diff, out.obj_ptr))
-        if not pos_and_ptrs:
-            return None
-        positions, ptr_list = zip(*pos_and_ptrs)
-        ptrs = torch.stack(ptr_list, dim=1)  # (B, P, C)
-        if self.add_tpos_enc_to_obj_ptrs:
-            tpos_dim = self.hidden_dim if self.proj_tpos_enc_in_obj_ptrs else self.mem_dim
-            rel = torch.tensor(positions, device=device, dtype=torch.float32) / (max_ptrs - 1)
-            ptr_pos = self.obj_ptr_tpos_proj(sine_embed_1d(rel, tpos_dim))
-            ptr_pos = ptr_pos.unsqueeze(0).expand(batch, -1, self.mem_dim)
-        else:
-            ptr_pos = ptrs.new_zeros(batch, len(positions), self.mem_dim)
-        if self.mem_dim < self.hidden_dim:
-            split = self.hidden_dim // self.mem_dim
-            ptrs = ptrs.reshape(batch, -1, split, self.mem_dim).flatten(1, 2)
-            ptr_pos = ptr_pos.repeat_interleave(split, dim=1)
-        return ptrs, ptr_pos
+    def max_obj_ptrs(self, num_frames: Optional[int]) -> int:
+        """Most object pointers a step attends to (fewer in a short video)."""
+        if num_frames is None:
+            return self.max_obj_ptrs_in_encoder
+        return min(num_frames, self.max_obj_ptrs_in_encoder)
 
     def condition_on_memory(
         self,
@@ -606,6 +641,8 @@ class SAM2(BaseModel):
     ) -> torch.Tensor:
         """Fuse the current frame's top-level features with the memory bank.
 
+        The memory policy (:attr:`memory_policy`) selects the memories.
+
         Args:
             frame_idx (int): Current frame.
             is_init_cond_frame (bool): First prompted frame (no memory yet).
@@ -618,39 +655,129 @@ class SAM2(BaseModel):
         Returns:
             torch.Tensor: Memory-conditioned features (B, C, H, W).
         """
-        b, c, h, w = feat.shape
+        b, c = feat.shape[:2]
         if self.num_maskmem == 0:
             return feat
-        num_ptr_tokens = 0
         if is_init_cond_frame:
             if self.directly_add_no_mem_embed:
                 return feat + self.no_mem_embed.view(1, c, 1, 1)
             tokens = [self.no_mem_embed.expand(b, 1, self.mem_dim)]
             token_pos = [self.no_mem_pos_enc.expand(b, 1, self.mem_dim)]
+            return self._attend(feat, pos, tokens, token_pos, num_ptr_tokens=0)
+        if not memory.cond_frames:
+            raise ValueError(f'frame {frame_idx} is tracked but no frame was prompted')
+        reads = self.memory_policy.select_memory(
+            self, frame_idx, memory, num_frames, track_in_reverse
+        )
+        return self.attend_memory(feat, pos, reads, num_frames)
+
+    def attend_memory(
+        self,
+        feat: torch.Tensor,
+        pos: torch.Tensor,
+        reads: Sequence[MemoryRead],
+        num_frames: Optional[int],
+    ) -> torch.Tensor:
+        """Condition features on selected memories with memory attention.
+
+        Args:
+            feat (torch.Tensor): Features (B, C, H, W), stride 16.
+            pos (torch.Tensor): Their position encoding (B, C, H, W).
+            reads (Sequence[MemoryRead]): The memories of all rows (one read
+                with ``rows=None``, or one per group of rows).
+            num_frames (int, optional): Video length (None if unknown).
+
+        Returns:
+            torch.Tensor: Memory-conditioned features (B, C, H, W).
+        """
+        if len(reads) == 1 and reads[0].rows is None:
+            return self._attend_read(feat, pos, reads[0], num_frames)
+        out = torch.empty_like(feat)
+        for read in reads:
+            rows = read.rows.to(feat.device)
+            out[rows] = self._attend_read(feat[rows], pos[rows], read, num_frames)
+        return out
+
+    def _attend_read(
+        self, feat: torch.Tensor, pos: torch.Tensor, read: MemoryRead, num_frames: Optional[int]
+    ) -> torch.Tensor:
+        """Memory attention of a batch (B, C, H, W) to one read."""
+        tokens, token_pos = self._spatial_tokens(read.spatial, feat.device)
+        num_ptr_tokens = 0
+        if read.pointers:
+            ptrs, ptr_pos = self._pointer_tokens(
+                read.pointers, num_frames, feat.shape[0], feat.device
+            )
+            tokens.append(ptrs)
+            token_pos.append(ptr_pos)
+            num_ptr_tokens = ptrs.shape[1]
+        return self._attend(feat, pos, tokens, token_pos, num_ptr_tokens)
+
+    def _spatial_tokens(
+        self, memories: Sequence[SpatialMemory], device: torch.device
+    ) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
+        """Memory tokens (B, HW, C_mem) of frames and their spatial + temporal encodings."""
+        tokens, pos = [], []
+        for memory in memories:
+            tokens.append(_flatten(memory.features.to(device, non_blocking=True)))
+            enc = _flatten(memory.pos_enc.to(device))
+            pos.append(enc + self._memory_tpos_enc(memory.t_pos, device))
+        return tokens, pos
+
+    def _memory_tpos_enc(self, t_pos: Union[int, torch.Tensor], device: torch.device):
+        """Temporal encoding of memory slots: (1, 1, C_mem), or (B, 1, C_mem) per row."""
+        if isinstance(t_pos, int):
+            return self.maskmem_tpos_enc[self.num_maskmem - t_pos - 1]
+        return self.maskmem_tpos_enc[self.num_maskmem - 1 - t_pos.to(device)].squeeze(1)
+
+    def _pointer_tokens(
+        self,
+        pointers: Sequence[PointerMemory],
+        num_frames: Optional[int],
+        batch: int,
+        device: torch.device,
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Object pointer tokens (B, P, C_mem) and their temporal encodings."""
+        ptrs = torch.stack([p.ptr for p in pointers], dim=1)  # (B, P, C)
+        if self.add_tpos_enc_to_obj_ptrs:
+            tpos_dim = self.hidden_dim if self.proj_tpos_enc_in_obj_ptrs else self.mem_dim
+            rel = self._pointer_positions(pointers, batch, device) / (
+                self.max_obj_ptrs(num_frames) - 1
+            )
+            ptr_pos = self.obj_ptr_tpos_proj(sine_embed_1d(rel, tpos_dim))
+            if ptr_pos.dim() == 2:
+                ptr_pos = ptr_pos.unsqueeze(0).expand(batch, -1, self.mem_dim)
         else:
-            if not memory.cond_frames:
-                raise ValueError(f'frame {frame_idx} is tracked but no frame was prompted')
-            selected, unselected = select_closest_cond_frames(
-                frame_idx, memory.cond_frames, self.max_cond_frames_in_attn
-            )
-            tokens, token_pos = self._gather_spatial_memory(
-                frame_idx, memory, selected, unselected, track_in_reverse, feat.device
-            )
-            if self.use_obj_ptrs_in_encoder:
-                ptrs = self._gather_obj_ptrs(
-                    frame_idx,
-                    memory,
-                    selected,
-                    unselected,
-                    num_frames,
-                    track_in_reverse,
-                    b,
-                    feat.device,
-                )
-                if ptrs is not None:
-                    tokens.append(ptrs[0])
-                    token_pos.append(ptrs[1])
-                    num_ptr_tokens = ptrs[0].shape[1]
+            ptr_pos = ptrs.new_zeros(batch, len(pointers), self.mem_dim)
+        if self.mem_dim < self.hidden_dim:
+            split = self.hidden_dim // self.mem_dim
+            ptrs = ptrs.reshape(batch, -1, split, self.mem_dim).flatten(1, 2)
+            ptr_pos = ptr_pos.repeat_interleave(split, dim=1)
+        return ptrs, ptr_pos
+
+    @staticmethod
+    def _pointer_positions(
+        pointers: Sequence[PointerMemory], batch: int, device: torch.device
+    ) -> torch.Tensor:
+        """Temporal distances of pointers: (P, ) shared by all rows, or (B, P)."""
+        if all(isinstance(p.t_diff, int) for p in pointers):
+            return torch.tensor([p.t_diff for p in pointers], device=device, dtype=torch.float32)
+        per_row = [
+            torch.as_tensor(p.t_diff, device=device, dtype=torch.float32).expand(batch)
+            for p in pointers
+        ]
+        return torch.stack(per_row, dim=1)
+
+    def _attend(
+        self,
+        feat: torch.Tensor,
+        pos: torch.Tensor,
+        tokens: List[torch.Tensor],
+        token_pos: List[torch.Tensor],
+        num_ptr_tokens: int,
+    ) -> torch.Tensor:
+        """Run memory attention of features (B, C, H, W) to memory tokens."""
+        b, c, h, w = feat.shape
         out = self.memory_attention(
             curr=_flatten(feat),
             memory=torch.cat(tokens, dim=1),
@@ -716,6 +843,14 @@ class SAM2(BaseModel):
     ) -> FrameOutput:
         """Segment B objects on one frame, conditioned on the memory bank.
 
+        The step is run by the memory policy (:attr:`memory_policy`), which
+        decides which memories are read, which candidate mask is output and
+        what is kept of the frame; SAM 2's default policy runs Meta's step:
+        memory attention to the selected memories (or the no-memory embedding
+        on a first prompted frame), the SAM heads (the mask of highest
+        predicted IoU when several are predicted), or a mask prompt used as
+        the output, then the memory encoder.
+
         Args:
             frame_idx (int): Index of the frame in the video.
             is_init_cond_frame (bool): A prompted frame with no memory before.
@@ -732,28 +867,22 @@ class SAM2(BaseModel):
                 Defaults to None.
 
         Returns:
-            FrameOutput: Masks, pointer, scores and (optionally) the memory.
+            FrameOutput: Masks, pointer, scores, (optionally) the memory and
+            the policy's state of the frame.
         """
-        feat, pos = features.feats[-1], features.pos[-1]
-        high_res = features.feats[:-1] or None
-        if mask_inputs is not None and self.use_mask_input_as_output_without_sam:
-            heads = self._use_mask_as_output(feat, high_res, mask_inputs)
-        else:
-            conditioned = self.condition_on_memory(
-                frame_idx, is_init_cond_frame, feat, pos, memory, num_frames, track_in_reverse
-            )
-            if prev_sam_mask_logits is not None:
-                if point_inputs is None or mask_inputs is not None:
-                    raise ValueError('prev_sam_mask_logits go with clicks and no mask prompt')
-                mask_inputs = prev_sam_mask_logits
-            heads = self.forward_sam_heads(
-                conditioned,
-                point_inputs,
-                mask_inputs,
-                high_res,
-                multimask_output=self.use_multimask(is_init_cond_frame, point_inputs),
-            )
-        return self.frame_output(heads, feat, point_inputs, mask_inputs, run_mem_encoder)
+        step = TrackStep(
+            frame_idx,
+            is_init_cond_frame,
+            features,
+            point_inputs,
+            mask_inputs,
+            memory,
+            num_frames,
+            track_in_reverse,
+            run_mem_encoder,
+            prev_sam_mask_logits,
+        )
+        return self.memory_policy.track_step(self, step)
 
     def frame_output(
         self,

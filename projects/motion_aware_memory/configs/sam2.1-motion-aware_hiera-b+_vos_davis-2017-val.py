@@ -1,0 +1,8 @@
+# Motion-aware memory (SAMURAI-like) with SAM 2.1 Hiera-B+, semi-supervised VOS on davis-2017-val.
+# From the repo root: PYTHONPATH=. python tools/test.py <this config> sam2.1_hiera_base_plus.pt
+_base_ = [
+    '../../../configs/sam2.1_vos/sam2.1_hiera-b+_vos_davis-2017-val.py',
+    './_base_/motion_aware_memory.py',
+]
+
+model = dict(memory_policy={{_base_.memory_policy}})
