@@ -2,11 +2,10 @@
 
 import bisect
 import itertools
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config
 
 from mmsam2.models.segmentors import SAM2, apply_non_overlapping_constraints
 from mmsam2.models.segmentors.sam2 import NO_OBJ_SCORE
@@ -14,7 +13,7 @@ from mmsam2.structures import FrameOutput, MemoryBank, PointPrompts
 from mmsam2.utils.mask_ops import fill_holes_in_mask_scores
 
 from .frame_sources import VideoInput, open_frame_source
-from .inference import init_model
+from .inference import FromConfigMixin
 from .memory_retention import memory_reach, memory_read_frames
 from .video_errors import VideoPredictorError
 from .video_features import FrameFeatureCache
@@ -28,7 +27,7 @@ FrameMasks = Tuple[int, List[int], torch.Tensor]
 PREV_MASK_LOGIT_LIMIT = 32.0
 
 
-class SAM2VideoPredictor:
+class SAM2VideoPredictor(FromConfigMixin):
     """Segment and track objects through a video from clicks, boxes or masks.
 
     The API is that of Meta's ``SAM2VideoPredictor`` (same methods, argument
@@ -101,31 +100,6 @@ class SAM2VideoPredictor:
         self.frame_buffer_size = frame_buffer_size
         self.feature_cache_size = feature_cache_size
         self.memory_reach = memory_reach(model)
-
-    @classmethod
-    def from_config(
-        cls,
-        config: Union[str, Config],
-        checkpoint: Optional[str] = None,
-        device: str = 'cpu',
-        cfg_options: Optional[dict] = None,
-        **kwargs,
-    ) -> 'SAM2VideoPredictor':
-        """Build the model from a config (and checkpoint) and wrap it.
-
-        Args:
-            config (str | Config): Model config.
-            checkpoint (str, optional): mmsam2 or Meta checkpoint. Defaults to
-                None (random weights).
-            device (str): Device. Defaults to 'cpu'.
-            cfg_options (dict, optional): Config overrides, e.g.
-                ``{'model.image_size': 512}``. Defaults to None.
-            **kwargs: Arguments of :class:`SAM2VideoPredictor`.
-
-        Returns:
-            SAM2VideoPredictor: The predictor.
-        """
-        return cls(init_model(config, checkpoint, device, cfg_options), **kwargs)
 
     @property
     def device(self) -> torch.device:
