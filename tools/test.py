@@ -8,13 +8,12 @@ CHECKPOINT may be an mmsam2 checkpoint or one of Meta's SAM 2 ``.pt`` files.
 """
 
 import argparse
-import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmsam2  # noqa: F401  (registers the checkpoint loader)
+from mmsam2.engine.cli import add_runner_args, load_config, parse_runner_args
 from mmsam2.engine.test_setup import configure_test_run
 
 
@@ -25,25 +24,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='folder for logs, predictions and metric files')
     parser.add_argument('--out', help='dump the metric results to this pickle file')
     parser.add_argument('--show-dir', help='write overlay videos of the predictions here')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, e.g. model.image_size=512',
-    )
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_runner_args(parser, 'model.image_size=512')
+    return parse_runner_args(parser)
 
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     cfg.work_dir = (
         args.work_dir
         or cfg.get('work_dir')

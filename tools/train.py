@@ -11,12 +11,11 @@ work dir.
 """
 
 import argparse
-import os
 
-from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmsam2  # noqa: F401  (registers the checkpoint loader)
+from mmsam2.engine.cli import add_runner_args, load_config, parse_runner_args
 from mmsam2.engine.train_setup import AMP_DTYPES, configure_train_run, init_cpu_distributed
 
 
@@ -41,25 +40,13 @@ def parse_args() -> argparse.Namespace:
         const='auto',
         help='resume from this checkpoint, or (no value) from the latest one of the work dir',
     )
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, e.g. train_cfg.max_iters=1000',
-    )
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_runner_args(parser, 'train_cfg.max_iters=1000')
+    return parse_runner_args(parser)
 
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     configure_train_run(
         cfg,
         config_path=args.config,
