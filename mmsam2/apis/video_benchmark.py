@@ -11,7 +11,7 @@ import os.path as osp
 import resource
 import time
 from dataclasses import dataclass, field
-from typing import Any, ContextManager, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -99,16 +99,29 @@ class PropagationRun:
         frame_times (List[float]): Seconds spent on each propagated frame.
         masks (List[torch.Tensor]): Mask logits (N, 1, H, W) per frame on
             the CPU, when collected.
+        skip_frames (int): Leading frames left out of
+            :attr:`seconds_per_frame`. Defaults to 1 (the prompted frame).
     """
 
     frame_times: List[float] = field(default_factory=list)
     masks: List[torch.Tensor] = field(default_factory=list)
+    skip_frames: int = 1
 
     @property
     def seconds_per_frame(self) -> float:
-        """Mean time per tracked frame (the prompted first frame excluded)."""
-        times = self.frame_times[1:] or self.frame_times
+        """Mean time per tracked frame after the first ``skip_frames`` (all
+        frames if there are no more)."""
+        times = self.frame_times[self.skip_frames :] or self.frame_times
         return float(np.mean(times))
+
+
+CLOCKS: Dict[str, Callable[[], float]] = {
+    'wall': time.perf_counter,
+    'cpu': time.process_time,
+}
+"""How frames are timed: wall-clock time, or CPU time of the process (all its
+threads; with one thread, the time the frame takes on an idle machine, which
+other jobs on a shared machine do not inflate)."""
 
 
 def run_propagation(
@@ -118,6 +131,8 @@ def run_propagation(
     collect_masks: bool = False,
     autocast: Optional[ContextManager] = None,
     max_frames: Optional[int] = None,
+    skip_frames: int = 1,
+    clock: str = 'wall',
 ) -> PropagationRun:
     """Prompt objects and time their forward propagation through a video.
 
@@ -129,24 +144,28 @@ def run_propagation(
         autocast (ContextManager, optional): Context to run in (e.g.
             ``torch.autocast('cpu', torch.bfloat16)``). Defaults to None.
         max_frames (int, optional): Frames propagated. Defaults to None (all).
+        skip_frames (int): Leading frames not counted in the mean time per
+            frame. Defaults to 1 (the prompted frame).
+        clock (str): A key of :data:`CLOCKS`. Defaults to 'wall'.
 
     Returns:
         PropagationRun: Per-frame times (and masks).
     """
-    run = PropagationRun()
+    run = PropagationRun(skip_frames=skip_frames)
+    now = CLOCKS[clock]
     with torch.inference_mode(), autocast or contextlib.nullcontext():
         state = predictor.init_state(video)
         for frame_idx, obj_id, points, labels in clicks:
             predictor.add_new_points_or_box(state, frame_idx, obj_id, points, labels)
-        start = time.perf_counter()
+        start = now()
         limit = None if max_frames is None else max_frames - 1
         for _, _, masks in predictor.propagate_in_video(state, max_frame_num_to_track=limit):
             _synchronize(masks.device)
             if collect_masks:
                 run.masks.append(masks.float().cpu().clone())
-            now = time.perf_counter()
-            run.frame_times.append(now - start)
-            start = now
+            end = now()
+            run.frame_times.append(end - start)
+            start = end
     return run
 
 
@@ -282,8 +301,18 @@ class BenchmarkSettings:
             it with fp32. Defaults to None.
         rss_lengths (Sequence[int]): Stream lengths at which peak memory is
             reported. Defaults to () (not measured).
-        warmup_frames (int): Frames propagated untimed before each timed run
-            (kernel selection, caches). Defaults to 3.
+        warmup_frames (int): Frames propagated untimed by each predictor (and
+            mode) before the timed runs (kernel selection, caches).
+            Defaults to 3.
+        rounds (int): Timed runs of each predictor (and mode), interleaved
+            (mmsam2, Meta, mmsam2 bf16, mmsam2, ...); times are the medians
+            over the rounds and ratios the medians of each round's ratio,
+            which other jobs on the machine disturb least. Defaults to 1.
+        skip_frames (int): Leading frames of a run left out of its time per
+            frame (e.g. ``num_maskmem`` + 1 to time only frames with a full
+            memory bank). Defaults to 1 (the prompted frame).
+        clock (str): 'wall' or 'cpu' (the process's CPU time, see
+            :data:`CLOCKS`). Defaults to 'wall'.
     """
 
     num_frames: int = 30
@@ -294,6 +323,9 @@ class BenchmarkSettings:
     amp: Optional[str] = None
     rss_lengths: Sequence[int] = ()
     warmup_frames: int = 3
+    rounds: int = 1
+    skip_frames: int = 1
+    clock: str = 'wall'
 
 
 AMP_DTYPES = {'bf16': torch.bfloat16}
@@ -307,7 +339,9 @@ def benchmark_video_predictor(
     Peak memory of a stream is measured first (in a process that has done
     little else), then encoder throughput, then the propagation of
     ``num_objects`` clicked objects through ``num_frames`` JPEG frames that
-    both predictors read (each timed run follows an untimed warm-up).
+    both predictors read: each contender (mmsam2 in fp32, the reference,
+    mmsam2 under autocast) first propagates ``warmup_frames`` untimed, then
+    the contenders take turns for ``rounds`` timed runs.
 
     Args:
         predictor (Any): mmsam2's :class:`SAM2VideoPredictor`.
@@ -318,9 +352,11 @@ def benchmark_video_predictor(
             None.
 
     Returns:
-        Dict[str, Any]: ``encoder``, ``propagation``, and optionally
-        ``reference``, ``amp`` and ``rss`` sections (times in seconds,
-        memory in MiB).
+        Dict[str, Any]: ``encoder``, ``timing``, ``propagation``, and
+        optionally ``reference`` (``ratio``: mmsam2's time over the
+        reference's), ``amp`` (``speedup``: fp32 time over autocast time,
+        ``speedup_vs_reference``: the reference's fp32 time over it) and
+        ``rss`` sections (times in seconds, memory in MiB).
     """
     device = predictor.device
     results: Dict[str, Any] = dict(
@@ -342,33 +378,66 @@ def benchmark_video_predictor(
     results['num_frames'] = write_jpeg_frames(frames, workdir, settings.num_frames)
     clicks = synthetic_clicks(settings.num_objects, *FolderFrames(workdir).size)
 
-    def timed(model: Any, collect: bool, amp: Optional[torch.dtype] = None) -> PropagationRun:
-        def context() -> ContextManager:
-            return contextlib.nullcontext() if amp is None else torch.autocast(device.type, amp)
-
-        run_propagation(
-            model, workdir, clicks, autocast=context(), max_frames=settings.warmup_frames
-        )
-        return run_propagation(model, workdir, clicks, collect_masks=collect, autocast=context())
-
-    ours = timed(predictor, collect=reference is not None or settings.amp is not None)
-    results['propagation'] = dict(s_per_frame=ours.seconds_per_frame)
+    amp = None if settings.amp is None else AMP_DTYPES[settings.amp]
+    contenders = {'mmsam2': (predictor, None)}
     if reference is not None:
-        theirs = timed(reference, collect=True)
+        contenders['reference'] = (reference, None)
+    if amp is not None:
+        contenders['amp'] = (predictor, amp)
+    collect = len(contenders) > 1
+
+    def propagate(name: str, timed: bool, collect_masks: bool = False) -> PropagationRun:
+        model, dtype = contenders[name]
+        context = None if dtype is None else torch.autocast(device.type, dtype)
+        return run_propagation(
+            model,
+            workdir,
+            clicks,
+            collect_masks=collect_masks,
+            autocast=context,
+            max_frames=None if timed else settings.warmup_frames,
+            skip_frames=settings.skip_frames,
+            clock=settings.clock,
+        )
+
+    for name in contenders:
+        propagate(name, timed=False)
+    runs: Dict[str, List[PropagationRun]] = {name: [] for name in contenders}
+    for round_idx in range(settings.rounds):
+        for name in contenders:
+            runs[name].append(propagate(name, timed=True, collect_masks=collect and not round_idx))
+
+    def per_frame(name: str) -> float:
+        return float(np.median([run.seconds_per_frame for run in runs[name]]))
+
+    def ratio(num: str, den: str) -> float:
+        return float(
+            np.median(
+                [a.seconds_per_frame / b.seconds_per_frame for a, b in zip(runs[num], runs[den])]
+            )
+        )
+
+    results['timing'] = dict(
+        clock=settings.clock, rounds=settings.rounds, skip_frames=settings.skip_frames
+    )
+    results['propagation'] = dict(s_per_frame=per_frame('mmsam2'))
+    masks = runs['mmsam2'][0].masks
+    if reference is not None:
         results['reference'] = dict(
             encoder_frames_per_s=encoder_throughput(reference, settings.encoder_images, device),
-            s_per_frame=theirs.seconds_per_frame,
-            ratio=ours.seconds_per_frame / theirs.seconds_per_frame,
-            max_abs_diff=max_abs_diff(ours.masks, theirs.masks),
+            s_per_frame=per_frame('reference'),
+            ratio=ratio('mmsam2', 'reference'),
+            max_abs_diff=max_abs_diff(masks, runs['reference'][0].masks),
         )
-    if settings.amp is not None:
-        low = timed(predictor, collect=True, amp=AMP_DTYPES[settings.amp])
+    if amp is not None:
         results['amp'] = dict(
             dtype=settings.amp,
-            s_per_frame=low.seconds_per_frame,
-            speedup=ours.seconds_per_frame / low.seconds_per_frame,
-            sign_agreement=sign_agreement(ours.masks, low.masks),
+            s_per_frame=per_frame('amp'),
+            speedup=ratio('mmsam2', 'amp'),
+            sign_agreement=sign_agreement(masks, runs['amp'][0].masks),
         )
+        if reference is not None:
+            results['amp']['speedup_vs_reference'] = ratio('reference', 'amp')
     return results
 
 
@@ -401,16 +470,26 @@ def format_benchmark(results: Dict[str, Any]) -> str:
         rows += [
             (f'{amp["dtype"]} autocast propagation (ms/frame)', f'{1e3 * amp["s_per_frame"]:.1f}'),
             (f'speed-up {amp["dtype"]} vs fp32', f'{amp["speedup"]:.3f}'),
-            (f'mask sign agreement {amp["dtype"]} vs fp32', f'{amp["sign_agreement"]:.4f}'),
         ]
+        if 'speedup_vs_reference' in amp:
+            rows.append(
+                (f"speed-up {amp['dtype']} vs Meta's fp32", f'{amp["speedup_vs_reference"]:.3f}')
+            )
+        rows.append((f'mask sign agreement {amp["dtype"]} vs fp32', f'{amp["sign_agreement"]:.4f}'))
     if 'rss' in results:
         for length, peak in sorted(results['rss']['peak_mb'].items()):
             rows.append((f'peak RSS, stream of {length} frames (MiB)', f'{peak:.1f}'))
         rows.append(('RSS growth, longest vs shortest', f'{100 * results["rss"]["growth"]:+.1f}%'))
+    timing = results.get('timing', {})
     title = (
         f'SAM 2 video predictor benchmark: image size {results["image_size"]}, '
         f'{results["device"]}, {results["num_frames"]} frames'
     )
+    if timing:
+        title += (
+            f' ({timing["clock"]} time, frames after the first {timing["skip_frames"]}, '
+            f'median of {timing["rounds"]} round{"s" if timing["rounds"] != 1 else ""})'
+        )
     width = max(len(name) for name, _ in rows)
     lines = [title, '-' * len(title)]
     lines += [f'{name:<{width}}  {value:>12}' for name, value in rows]

@@ -4,6 +4,9 @@ Examples:
     python tools/analysis_tools/benchmark.py configs/sam2.1/sam2.1_hiera-t.py \\
         --image-size 512 --num-frames 20 --num-objects 3 --compare-official --amp bf16
     python tools/analysis_tools/benchmark.py configs/sam2.1/sam2.1_hiera-t.py \\
+        --image-size 1024 --video bikes.mp4 --num-frames 12 --skip-frames 8 \\
+        --num-objects 1 --threads 1 --clock cpu --rounds 3 --compare-official --amp bf16
+    python tools/analysis_tools/benchmark.py configs/sam2.1/sam2.1_hiera-t.py \\
         --image-size 128 --rss-lengths 200,2000 --num-frames 5
 
 ``--compare-official`` needs Meta's ``sam2==1.1.0`` (a test dependency) and
@@ -11,6 +14,10 @@ builds it through ``tests/meta_reference.py``; both predictors get the same
 weights (random, or Meta's checkpoint given with ``--checkpoint``) and read the
 same JPEG frames. Meta's predictor keeps its memory in fp32 for the comparison
 (on CPU it cannot run with its bfloat16 memory at all).
+
+On a machine shared with other jobs, ``--threads 1 --clock cpu`` times frames
+by the process's CPU time, which waiting for the CPU does not inflate, and
+``--rounds N`` alternates the contenders N times and reports medians.
 """
 
 import argparse
@@ -49,7 +56,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--frame-size', type=_int_list, default=[360, 640], help='H,W of frames')
     parser.add_argument('--video', help='video file or frame folder instead of synthetic frames')
     parser.add_argument('--encoder-images', type=int, default=5, help='images timed')
-    parser.add_argument('--warmup-frames', type=int, default=3, help='untimed frames per run')
+    parser.add_argument('--warmup-frames', type=int, default=3, help='untimed frames first')
+    parser.add_argument('--rounds', type=int, default=1, help='interleaved timed runs (median)')
+    parser.add_argument(
+        '--skip-frames', type=int, default=1, help='leading frames not timed (e.g. 8: full memory)'
+    )
+    parser.add_argument(
+        '--clock', choices=['wall', 'cpu'], default='wall', help='wall-clock or process CPU time'
+    )
     parser.add_argument('--compare-official', action='store_true', help="compare with Meta's")
     parser.add_argument('--amp', choices=sorted(AMP_DTYPES), help='also time autocast')
     parser.add_argument(
@@ -107,6 +121,9 @@ def main() -> None:
         amp=args.amp,
         rss_lengths=args.rss_lengths,
         warmup_frames=args.warmup_frames,
+        rounds=args.rounds,
+        skip_frames=args.skip_frames,
+        clock=args.clock,
     )
     with tempfile.TemporaryDirectory() as workdir:
         results = benchmark_video_predictor(predictor, settings, workdir, reference=meta)

@@ -9,6 +9,7 @@ follow Meta's ``sam2`` package, so an official checkpoint loads after renaming
 the prefix ``image_encoder.trunk.`` to the prefix of this module.
 """
 
+import functools
 import math
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -17,7 +18,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 
-from mmsam2.models.layers import MLP, DropPath
+from mmsam2.models.layers import MLP, DropPath, linear_act
 from mmsam2.registry import MODELS
 
 ARCH_KEYS = (
@@ -33,6 +34,11 @@ ARCH_KEYS = (
 def max_pool_tokens(x: torch.Tensor, stride: Tuple[int, int]) -> torch.Tensor:
     """Non-overlapping max pooling of a channels-last token map (floor mode).
 
+    The maximum is taken over strided views of ``x`` (rows first, then
+    columns), so strided inputs such as the query slice of a fused qkv
+    projection are read in place: the result equals ``F.max_pool2d`` on the
+    channels-first map.
+
     Args:
         x (torch.Tensor): Tokens of shape (B, H, W, C).
         stride (Tuple[int, int]): Pooling window and stride (sh, sw).
@@ -40,8 +46,11 @@ def max_pool_tokens(x: torch.Tensor, stride: Tuple[int, int]) -> torch.Tensor:
     Returns:
         torch.Tensor: Pooled tokens of shape (B, H // sh, W // sw, C).
     """
-    pooled = F.max_pool2d(x.permute(0, 3, 1, 2), kernel_size=stride, stride=stride)
-    return pooled.permute(0, 2, 3, 1)
+    sh, sw = stride
+    h, w = x.shape[1] // sh, x.shape[2] // sw
+    x = x[:, : h * sh, : w * sw]
+    rows = functools.reduce(torch.maximum, [x[:, i::sh] for i in range(sh)])
+    return functools.reduce(torch.maximum, [rows[:, :, j::sw] for j in range(sw)])
 
 
 def window_partition(x: torch.Tensor, window_size: int) -> Tuple[torch.Tensor, Tuple[int, int]]:
@@ -104,9 +113,14 @@ class PatchEmbed(nn.Module):
             x (torch.Tensor): Image of shape (B, in_channels, H, W).
 
         Returns:
-            torch.Tensor: Tokens of shape (B, H / 4, W / 4, embed_dim).
+            torch.Tensor: Tokens of shape (B, H / 4, W / 4, embed_dim),
+            contiguous.
         """
-        return self.proj(x).permute(0, 2, 3, 1)
+        # A channels-last image gives a channels-last map, so the tokens come
+        # out contiguous without a copy (and oneDNN's bf16 kernels are much
+        # faster on this layout).
+        x = x.contiguous(memory_format=torch.channels_last)
+        return self.proj(x).permute(0, 2, 3, 1).contiguous()
 
 
 class MultiScaleAttention(nn.Module):
@@ -144,14 +158,14 @@ class MultiScaleAttention(nn.Module):
             (H', W') is (H, W) divided by ``q_stride`` when pooling.
         """
         b, h, w, _ = x.shape
-        qkv = self.qkv(x).reshape(b, h * w, 3, self.num_heads, -1)
+        qkv = linear_act(x, self.qkv).reshape(b, h * w, 3, self.num_heads, -1)
         q, k, v = qkv.unbind(2)  # each (B, H * W, heads, head_dim)
         if self.q_stride is not None:
             q = max_pool_tokens(q.reshape(b, h, w, -1), self.q_stride)
             h, w = q.shape[1:3]
             q = q.reshape(b, h * w, self.num_heads, -1)
         x = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2))
-        return self.proj(x.transpose(1, 2).reshape(b, h, w, -1))
+        return linear_act(x.transpose(1, 2).reshape(b, h, w, -1), self.proj)
 
 
 class MultiScaleBlock(nn.Module):
@@ -196,7 +210,7 @@ class MultiScaleBlock(nn.Module):
     def _shortcut(self, x: torch.Tensor, x_normed: torch.Tensor) -> torch.Tensor:
         """Residual branch: projected (from the normed input) and pooled if needed."""
         if self.proj is not None:
-            x = self.proj(x_normed)
+            x = linear_act(x_normed, self.proj)
         return x if self.q_stride is None else max_pool_tokens(x, self.q_stride)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -346,6 +360,7 @@ class Hiera(BaseModule):
         self.patch_embed = PatchEmbed(in_channels, dim)
         self.pos_embed = nn.Parameter(torch.zeros(1, dim, bkg_h, bkg_w))
         self.pos_embed_window = nn.Parameter(torch.zeros(1, dim, win, win))
+        self._pos_embed_cache: Optional[Tuple[tuple, torch.Tensor]] = None
         self.blocks = self._build_blocks(dim, drop_path_rate, dim_mul, head_mul)
 
         self.out_block_ids = self.stage_ends if return_interm_layers else self.stage_ends[-1:]
@@ -413,6 +428,23 @@ class Hiera(BaseModule):
         tiled = self.pos_embed_window.tile(1, 1, math.ceil(h / win_h), math.ceil(w / win_w))
         return (pos_embed + tiled[..., :h, :w]).permute(0, 2, 3, 1)
 
+    def _cached_pos_embed(self, hw: Tuple[int, int], dtype: torch.dtype) -> torch.Tensor:
+        """:meth:`_get_pos_embed` in ``dtype``, computed once per size while the
+        embeddings do not change (recomputed where autograd needs the graph)."""
+        params = (self.pos_embed, self.pos_embed_window)
+        if torch.is_grad_enabled() and any(p.requires_grad for p in params):
+            return self._get_pos_embed(hw).to(dtype)
+        key = (
+            tuple(hw),
+            dtype,
+            torch.is_inference_mode_enabled(),
+            tuple((p.device, p.data_ptr(), p._version) for p in params),
+        )
+        cached = self._pos_embed_cache
+        if cached is None or cached[0] != key:
+            cached = self._pos_embed_cache = (key, self._get_pos_embed(hw).to(dtype).contiguous())
+        return cached[1]
+
     def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
         """Extract multi-scale features.
 
@@ -425,7 +457,9 @@ class Hiera(BaseModule):
             shapes (B, out_channels[i], H / out_strides[i], W / out_strides[i]).
         """
         x = self.patch_embed(x)
-        x = x + self._get_pos_embed(x.shape[1:3])
+        # In the embedding's dtype: under bf16 autocast the token stream stays
+        # in bf16 instead of being promoted to fp32 here.
+        x = x + self._cached_pos_embed(x.shape[1:3], x.dtype)
         outs = []
         for i, block in enumerate(self.blocks):
             x = block(x)

@@ -2,6 +2,7 @@
 
 from .attention import Attention, RoPEAttention
 from .drop_path import DropPath
+from .fused_linear import autocast_dtype, compute_dtype, linear_act
 from .layer_norm_2d import LayerNorm2d
 from .mlp import MLP
 from .position_encoding import SinePositionEmbedding, sine_embed_1d
@@ -12,6 +13,9 @@ __all__ = [
     'Attention',
     'RoPEAttention',
     'DropPath',
+    'autocast_dtype',
+    'compute_dtype',
+    'linear_act',
     'LayerNorm2d',
     'MLP',
     'SinePositionEmbedding',

@@ -1,13 +1,17 @@
 """Multi-head attention of SAM (with optional down-projection) and its RoPE form."""
 
 import math
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .rope import apply_rope, axial_rope_angles, rope_rotations
+from .fused_linear import linear_act
+from .rope import apply_rope, apply_rope_real, axial_rope_angles, rope_cos_sin, rope_rotations
+
+# A complex float32 rotation table, or (cos, sin) tables in a half dtype.
+RopeTable = Union[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]]
 
 
 class Attention(nn.Module):
@@ -54,21 +58,24 @@ class Attention(nn.Module):
         self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor
     ) -> Tuple[torch.Tensor, ...]:
         return (
-            self._split_heads(self.q_proj(q)),
-            self._split_heads(self.k_proj(k)),
-            self._split_heads(self.v_proj(v)),
+            self._split_heads(linear_act(q, self.q_proj)),
+            self._split_heads(linear_act(k, self.k_proj)),
+            self._split_heads(linear_act(v, self.v_proj)),
         )
 
     def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        if q.shape[0] != k.shape[0]:  # one set of queries shared by every key batch
+            q = q.expand(k.shape[0], *q.shape[1:])
         dropout_p = self.dropout_p if self.training else 0.0
         out = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p)
-        return self.out_proj(out.transpose(1, 2).flatten(2))
+        return linear_act(out.transpose(1, 2).flatten(2), self.out_proj)
 
     def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         """Attend queries to keys/values.
 
         Args:
-            q (torch.Tensor): Queries (B, Nq, embedding_dim).
+            q (torch.Tensor): Queries (B, Nq, embedding_dim), or (1, Nq,
+                embedding_dim) shared by the B key sets.
             k (torch.Tensor): Keys (B, Nk, kv_in_dim).
             v (torch.Tensor): Values (B, Nk, kv_in_dim).
 
@@ -84,6 +91,10 @@ class RoPEAttention(Attention):
     The query tokens form a square (or given) grid; keys are one or more such
     grids (``rope_k_repeat=True`` for memories of several frames), optionally
     followed by tokens that get no rotation (object pointers).
+
+    Float32 tokens are rotated as complex numbers in float32; half-precision
+    tokens (bf16 / fp16 projections under autocast) with real cos / sin tables
+    in their own dtype, which avoids a float32 round trip of every key.
 
     Args:
         *args: Positional arguments of :class:`Attention`.
@@ -107,18 +118,34 @@ class RoPEAttention(Attention):
         self.rope_theta = rope_theta
         self.rope_k_repeat = rope_k_repeat
         self.feat_sizes = tuple(feat_sizes)
-        self._tables: Dict[tuple, torch.Tensor] = {}
+        self._tables: Dict[tuple, RopeTable] = {}
 
-    def _rope_table(self, height: int, width: int, device: torch.device) -> torch.Tensor:
-        key = (height, width, device)
+    def _rope_table(
+        self, height: int, width: int, device: torch.device, dtype: torch.dtype
+    ) -> RopeTable:
+        """Complex table (float32 tokens) or (cos, sin) tables in ``dtype``, cached."""
+        real = dtype in (torch.float16, torch.bfloat16)
+        key = (height, width, device, dtype if real else None)
         table = self._tables.get(key)
         if table is None:
             head_dim = self.internal_dim // self.num_heads
-            table = rope_rotations(
-                axial_rope_angles(head_dim, height, width, self.rope_theta, device)
-            )
+            angles = axial_rope_angles(head_dim, height, width, self.rope_theta, device)
+            table = rope_cos_sin(angles, dtype) if real else rope_rotations(angles)
             self._tables[key] = table
         return table
+
+    @staticmethod
+    def _rotate(
+        x: torch.Tensor, table: RopeTable, out: Optional[torch.Tensor] = None
+    ) -> torch.Tensor:
+        """Apply a table of :meth:`_rope_table` (into ``out`` when given)."""
+        if isinstance(table, tuple):
+            return apply_rope_real(x, *table, out=out)
+        rotated = apply_rope(x, table)
+        if out is None:
+            return rotated
+        out.copy_(rotated)
+        return out
 
     def forward(
         self,
@@ -131,7 +158,8 @@ class RoPEAttention(Attention):
         """Attend with RoPE.
 
         Args:
-            q (torch.Tensor): Queries (B, H*W, embedding_dim).
+            q (torch.Tensor): Queries (B, H*W, embedding_dim), or (1, H*W,
+                embedding_dim) shared by the B key sets.
             k (torch.Tensor): Keys (B, Nk, kv_in_dim).
             v (torch.Tensor): Values (B, Nk, kv_in_dim).
             num_k_exclude_rope (int): Number of trailing keys left unrotated.
@@ -150,14 +178,14 @@ class RoPEAttention(Attention):
                     f'{q.shape[-2]} query tokens are not a square grid; pass feat_size=(H, W)'
                 )
             feat_size = (side, side)
-        table = self._rope_table(feat_size[0], feat_size[1], q.device)
+        table = self._rope_table(feat_size[0], feat_size[1], q.device, q.dtype)
         num_k_rope = k.shape[-2] - num_k_exclude_rope
         if num_k_rope != q.shape[-2] and not self.rope_k_repeat:
             raise ValueError('keys and queries differ in length; set rope_k_repeat')
-        q = apply_rope(q, table)
+        q = self._rotate(q, table)
         if num_k_exclude_rope == 0:
-            k = apply_rope(k, table)
+            k = self._rotate(k, table)
         elif num_k_rope > 0:
             # k is the fresh output of k_proj: rotate the spatial keys in place
-            k[:, :, :num_k_rope] = apply_rope(k[:, :, :num_k_rope], table)
+            self._rotate(k[:, :, :num_k_rope], table, out=k[:, :, :num_k_rope])
         return self._attend(q, k, v)

@@ -1,9 +1,11 @@
 """Multi-layer perceptron used throughout SAM 2."""
 
-from typing import Type
+from typing import Optional, Type
 
 import torch
 import torch.nn as nn
+
+from .fused_linear import linear_act
 
 
 class MLP(nn.Module):
@@ -40,6 +42,14 @@ class MLP(nn.Module):
         self.act = activation()
         self.sigmoid_output = sigmoid_output
 
+    def _fused_activation(self) -> Optional[str]:
+        """Name of the activation for :func:`linear_act`, None if it has none."""
+        if type(self.act) is nn.ReLU:
+            return 'relu'
+        if type(self.act) is nn.GELU and self.act.approximate == 'none':
+            return 'gelu'
+        return None
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply the MLP on the last dimension.
 
@@ -50,8 +60,12 @@ class MLP(nn.Module):
             torch.Tensor: Output of shape (..., output_dim).
         """
         last = len(self.layers) - 1
+        fused = self._fused_activation()
         for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i < last:
-                x = self.act(x)
+            if i == last:
+                x = linear_act(x, layer)
+            elif fused is not None:
+                x = linear_act(x, layer, fused)
+            else:
+                x = self.act(layer(x))
         return torch.sigmoid(x) if self.sigmoid_output else x

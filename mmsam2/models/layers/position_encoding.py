@@ -52,7 +52,8 @@ class SinePositionEmbedding(nn.Module):
     """DETR-style 2-D sine position encoding of a feature map.
 
     Half the channels encode the row (y), half the column (x); rows come first.
-    Encodings are cached per map size, so they are computed once per resolution.
+    Encodings are cached per map size and dtype, so they are computed once per
+    resolution (and cast once, e.g. to bf16 under autocast).
 
     Args:
         num_pos_feats (int): Total number of output channels (even).
@@ -79,7 +80,7 @@ class SinePositionEmbedding(nn.Module):
         self.temperature = temperature
         self.normalize = normalize
         self.scale = 2 * math.pi if scale is None else scale
-        self._cache: Dict[Tuple[int, int, torch.device], torch.Tensor] = {}
+        self._cache: Dict[Tuple[int, int, torch.device, torch.dtype], torch.Tensor] = {}
 
     def _encode_map(self, height: int, width: int, device: torch.device) -> torch.Tensor:
         half = self.num_pos_feats // 2
@@ -106,15 +107,19 @@ class SinePositionEmbedding(nn.Module):
         """Encoding for the spatial size of ``x``.
 
         Args:
-            x (torch.Tensor): Feature map (B, C, H, W); only its shape and
-                device are used.
+            x (torch.Tensor): Feature map (B, C, H, W); only its shape, device
+                and dtype are used.
 
         Returns:
-            torch.Tensor: Encoding (B, num_pos_feats, H, W), float32.
+            torch.Tensor: Encoding (B, num_pos_feats, H, W), computed in
+            float32 and given in the dtype of ``x`` (a floating dtype; float32
+            otherwise). An expanded view of a cached map: do not modify it in
+            place.
         """
-        key = (x.shape[-2], x.shape[-1], x.device)
+        dtype = x.dtype if x.is_floating_point() else torch.float32
+        key = (x.shape[-2], x.shape[-1], x.device, dtype)
         pos = self._cache.get(key)
         if pos is None:
-            pos = self._encode_map(key[0], key[1], x.device)
+            pos = self._encode_map(key[0], key[1], x.device).to(dtype)
             self._cache[key] = pos
         return pos.unsqueeze(0).expand(x.shape[0], -1, -1, -1)

@@ -1,4 +1,12 @@
-"""Axial 2-D rotary position encoding (RoPE)."""
+"""Axial 2-D rotary position encoding (RoPE).
+
+Two equivalent forms: :func:`apply_rope` rotates channel pairs as complex
+numbers in float32 (what float32 models use), :func:`apply_rope_real` with
+cos / sin tables in the tokens' own dtype (bf16 / fp16 under autocast, where
+a round trip through complex float32 would cost more than the rotation).
+"""
+
+from typing import Optional, Tuple
 
 import torch
 
@@ -53,3 +61,54 @@ def apply_rope(x: torch.Tensor, rotations: torch.Tensor) -> torch.Tensor:
     xc = torch.view_as_complex(x.float().reshape(*x.shape[:-2], n // m, m, -1, 2))
     out = torch.view_as_real(xc * rotations).reshape(x.shape)
     return out.type_as(x)
+
+
+def rope_cos_sin(angles: torch.Tensor, dtype: torch.dtype) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Tables of :func:`apply_rope_real` for the given angles.
+
+    Args:
+        angles (torch.Tensor): Angles (N, dim // 2), as from
+            :func:`axial_rope_angles`.
+        dtype (torch.dtype): Dtype of the tables (that of the tokens).
+
+    Returns:
+        Tuple[torch.Tensor, torch.Tensor]: ``cos`` (N, dim), each pair's
+        cosine twice, and ``sin`` (N, dim), each pair's sine with the sign of
+        the rotation: ``(-sin, +sin)``.
+    """
+    cos = angles.cos().repeat_interleave(2, dim=-1)
+    sin = torch.stack((-angles.sin(), angles.sin()), dim=-1).flatten(-2)
+    return cos.to(dtype), sin.to(dtype)
+
+
+def apply_rope_real(
+    x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, out: Optional[torch.Tensor] = None
+) -> torch.Tensor:
+    """Rotate consecutive channel pairs with real arithmetic in ``x``'s dtype.
+
+    ``(x0, x1) -> (x0 cos - x1 sin, x1 cos + x0 sin)``: the rotation of
+    :func:`apply_rope` with the tables of :func:`rope_cos_sin`.
+
+    Args:
+        x (torch.Tensor): Tokens (B, heads, N, dim); N may be a multiple of
+            the table length M (the tables are then broadcast, not copied).
+        cos (torch.Tensor): Cosine table (M, dim).
+        sin (torch.Tensor): Signed sine table (M, dim).
+        out (torch.Tensor, optional): Where to write the result, same shape
+            as ``x`` (may be ``x`` itself). Defaults to None (a new tensor).
+
+    Returns:
+        torch.Tensor: Rotated tokens (B, heads, N, dim).
+    """
+    n, m = x.shape[-2], cos.shape[0]
+    if n % m != 0:
+        raise ValueError(f'{n} tokens cannot be tiled by a RoPE table of {m}')
+    grouped = x.reshape(*x.shape[:-2], n // m, m, x.shape[-1])
+    swapped = grouped.unflatten(-1, (-1, 2)).flip(-1).flatten(-2)
+    rotated = grouped * cos
+    if out is None:
+        return torch.addcmul(rotated, swapped, sin).reshape(x.shape)
+    if torch.is_grad_enabled():  # out= variants are not differentiable
+        return out.copy_(torch.addcmul(rotated, swapped, sin).reshape(x.shape))
+    torch.addcmul(rotated, swapped, sin, out=out.view(grouped.shape))
+    return out

@@ -7,24 +7,18 @@ sub-blocks are pre-norm residuals. Tensors are batch-first, (B, N, C).
 """
 
 import copy
-from typing import Callable, Dict, Optional, Tuple
+from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmsam2.registry import MODELS
 
-from ..layers import RoPEAttention
+from ..layers import RoPEAttention, compute_dtype, linear_act
 
-# ``linear1``'s output is a fresh tensor that nothing else holds, so ReLU may
-# rectify it in place (saves one (B, N, dim_feedforward) buffer per layer).
-_ACTIVATIONS: Dict[str, Callable[[Tensor], Tensor]] = {
-    'relu': torch.relu_,
-    'gelu': F.gelu,
-}
+_ACTIVATIONS = ('relu', 'gelu')
 
 
 def _build_rope_attention(cfg: dict) -> RoPEAttention:
@@ -42,6 +36,24 @@ def _build_rope_attention(cfg: dict) -> RoPEAttention:
     if attn_type not in ('RoPEAttention', RoPEAttention):
         raise ValueError(f'memory attention needs RoPEAttention, got type={attn_type!r}')
     return RoPEAttention(**cfg)
+
+
+def _batch_shared(x: Tensor) -> bool:
+    """Whether ``x`` is one sample expanded along a batch of several."""
+    return x.shape[0] > 1 and x.stride(0) == 0
+
+
+# Above this size of a batch's keys and values, memory attention on the CPU
+# runs one sample at a time (glibc serves allocations of more than 32 MiB by
+# fresh mappings, which are page-faulted on first use).
+CPU_BATCH_BYTES = 32 << 20
+
+
+def _row(x: Optional[Tensor], index: int) -> Optional[Tensor]:
+    """Sample ``index`` of a batch (the only one of a batch of 1), kept 3-D."""
+    if x is None or x.shape[0] == 1:
+        return x
+    return x[index : index + 1]
 
 
 def _add_pos(x: Tensor, pos: Optional[Tensor]) -> Tensor:
@@ -104,15 +116,29 @@ class MemoryAttentionLayer(BaseModule):
         self.dropout1 = nn.Dropout(dropout)
         self.dropout2 = nn.Dropout(dropout)
         self.dropout3 = nn.Dropout(dropout)
-        self.activation = _ACTIVATIONS[activation]
+        self.activation = activation
         self.pos_enc_at_attn = pos_enc_at_attn
         self.pos_enc_at_cross_attn_keys = pos_enc_at_cross_attn_keys
         self.pos_enc_at_cross_attn_queries = pos_enc_at_cross_attn_queries
 
-    def _self_attend(
-        self, query: Tensor, query_pos: Optional[Tensor], feat_size: Optional[Tuple[int, int]]
+    def self_attend(
+        self,
+        query: Tensor,
+        query_pos: Optional[Tensor] = None,
+        feat_size: Optional[Tuple[int, int]] = None,
     ) -> Tensor:
-        """Pre-norm residual self-attention over the (B, HW, C) tokens."""
+        """The block's first part: pre-norm residual self-attention.
+
+        Args:
+            query (Tensor): Current-frame tokens (B, HW, C).
+            query_pos (Tensor, optional): Their position encoding (B or 1,
+                HW, C). Defaults to None.
+            feat_size (Tuple[int, int], optional): Query grid (H, W).
+                Defaults to None (a square grid).
+
+        Returns:
+            Tensor: Updated tokens (B, HW, C).
+        """
         x = self.norm1(query)
         qk = _add_pos(x, query_pos) if self.pos_enc_at_attn else x
         return query + self.dropout1(self.self_attn(qk, qk, x, feat_size=feat_size))
@@ -137,8 +163,8 @@ class MemoryAttentionLayer(BaseModule):
 
     def _feed_forward(self, query: Tensor) -> Tensor:
         """Pre-norm residual MLP on (B, HW, C)."""
-        x = self.activation(self.linear1(self.norm3(query)))
-        return query + self.dropout3(self.linear2(self.dropout(x)))
+        x = linear_act(self.norm3(query), self.linear1, self.activation)
+        return query + self.dropout3(linear_act(self.dropout(x), self.linear2))
 
     def forward(
         self,
@@ -152,10 +178,11 @@ class MemoryAttentionLayer(BaseModule):
         """Update the current frame's tokens with one block.
 
         Args:
-            query (Tensor): Current-frame tokens (B, HW, C).
+            query (Tensor): Current-frame tokens (B, HW, C), or (1, HW, C)
+                shared by the B memories.
             memory (Tensor): Memory tokens (B, M, C_mem).
             query_pos (Tensor, optional): Position encoding of ``query``
-                (B, HW, C). Defaults to None (none added).
+                (B or 1, HW, C). Defaults to None (none added).
             memory_pos (Tensor, optional): Position encoding of ``memory``
                 (B, M, C_mem). Defaults to None (none added).
             num_k_exclude_rope (int): Trailing memory tokens (object pointers)
@@ -166,7 +193,27 @@ class MemoryAttentionLayer(BaseModule):
         Returns:
             Tensor: Updated tokens (B, HW, C).
         """
-        query = self._self_attend(query, query_pos, feat_size)
+        query = self.self_attend(query, query_pos, feat_size)
+        return self.attend_memory(
+            query, memory, query_pos, memory_pos, num_k_exclude_rope, feat_size
+        )
+
+    def attend_memory(
+        self,
+        query: Tensor,
+        memory: Tensor,
+        query_pos: Optional[Tensor] = None,
+        memory_pos: Optional[Tensor] = None,
+        num_k_exclude_rope: int = 0,
+        feat_size: Optional[Tuple[int, int]] = None,
+    ) -> Tensor:
+        """The block after :meth:`self_attend`: cross-attention and MLP.
+
+        Arguments are those of :meth:`forward`.
+
+        Returns:
+            Tensor: Updated tokens (B, HW, C).
+        """
         query = self._cross_attend(
             query, memory, query_pos, memory_pos, num_k_exclude_rope, feat_size
         )
@@ -255,7 +302,11 @@ class MemoryAttention(BaseModule):
 
         Args:
             curr (Tensor): Current-frame tokens (B, HW, C), row-major over the
-                (H, W) grid.
+                (H, W) grid. When it is one sample expanded to the batch (as
+                for several objects on one frame) and so is ``curr_pos``, the
+                first self-attention runs once for all. On the CPU, large
+                batches then run one sample at a time (see
+                :data:`CPU_BATCH_BYTES`).
             memory (Tensor): Memory tokens (B, M, C_mem): spatial memories of
                 one or more frames (each HW tokens) followed by
                 ``num_obj_ptr_tokens`` object-pointer tokens.
@@ -272,16 +323,61 @@ class MemoryAttention(BaseModule):
             Tensor: Memory-conditioned tokens (B, HW, C).
         """
         self._check_inputs(curr, memory, curr_pos, memory_pos, num_obj_ptr_tokens, feat_size)
+        batch = memory.shape[0]
+        if _batch_shared(curr) and (curr_pos is None or _batch_shared(curr_pos)):
+            # One frame's features for all B objects (an expanded view): until
+            # the first cross-attention the B rows would be computed alike.
+            curr = curr[:1]
+            curr_pos = None if curr_pos is None else curr_pos[:1]
+        dtype = compute_dtype(curr)
+        if dtype in (torch.bfloat16, torch.float16) and memory.dtype != dtype:
+            # Under autocast, cast the memory bank once rather than in every
+            # layer's key and value projections.
+            memory = memory.to(dtype)
+            memory_pos = None if memory_pos is None else memory_pos.to(dtype)
         output = curr
         if self.pos_enc_at_input and curr_pos is not None:
             output = output + 0.1 * curr_pos
-        for layer in self.layers:
-            output = layer(
-                output,
-                memory,
-                query_pos=curr_pos,
-                memory_pos=memory_pos,
-                num_k_exclude_rope=num_obj_ptr_tokens,
-                feat_size=feat_size,
+        self_attended = output.shape[0] < batch
+        if self_attended:
+            output = self.layers[0].self_attend(output, curr_pos, feat_size)
+        args = (num_obj_ptr_tokens, feat_size, self_attended)
+        if not self._one_at_a_time(memory, dtype):
+            return self.norm(self._run_layers(output, memory, curr_pos, memory_pos, *args))
+        rows = [
+            self._run_layers(
+                _row(output, i), memory[i : i + 1], _row(curr_pos, i), _row(memory_pos, i), *args
             )
-        return self.norm(output)
+            for i in range(batch)
+        ]
+        return self.norm(torch.cat(rows))
+
+    def _one_at_a_time(self, memory: Tensor, dtype: torch.dtype) -> bool:
+        """Whether to run the batch one sample at a time.
+
+        On the CPU, when the keys and values of the whole batch would pass
+        :data:`CPU_BATCH_BYTES`: the allocator maps such buffers afresh at every
+        allocation and the page faults cost more than batching saves.
+        """
+        batch, num_tokens = memory.shape[:2]
+        if memory.device.type != 'cpu' or batch == 1:
+            return False
+        itemsize = torch.empty((), dtype=dtype).element_size()
+        return 2 * batch * num_tokens * self.d_model * itemsize > CPU_BATCH_BYTES
+
+    def _run_layers(
+        self,
+        query: Tensor,
+        memory: Tensor,
+        query_pos: Optional[Tensor],
+        memory_pos: Optional[Tensor],
+        num_obj_ptr_tokens: int,
+        feat_size: Optional[Tuple[int, int]],
+        self_attended: bool,
+    ) -> Tensor:
+        """Run the layers (the first one's self-attention already done if
+        ``self_attended``)."""
+        for i, layer in enumerate(self.layers):
+            run = layer.attend_memory if i == 0 and self_attended else layer
+            query = run(query, memory, query_pos, memory_pos, num_obj_ptr_tokens, feat_size)
+        return query

@@ -1,5 +1,6 @@
 """Tests of the Hiera backbone, including parity with Meta's image encoder."""
 
+import copy
 import inspect
 import os
 import re
@@ -8,10 +9,12 @@ from typing import Dict, List, Tuple
 import pytest
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 import yaml
 from meta_reference import META_CONFIGS, import_meta_sam2
 
 from mmsam2.models.backbones import Hiera
+from mmsam2.models.backbones.hiera import max_pool_tokens
 from mmsam2.models.layers import DropPath
 from mmsam2.models.necks import convert_meta_fpn_keys
 from mmsam2.registry import MODELS
@@ -254,3 +257,38 @@ def test_pretrained_init_cfg_with_prefix(tmp_path) -> None:
     target.init_weights()
     for (name, a), b in zip(source.state_dict().items(), target.state_dict().values()):
         assert torch.equal(a, b), name
+
+
+def test_max_pool_tokens_matches_max_pool2d() -> None:
+    qkv = torch.randn(3, 9, 7, 3, 8)  # a strided slice, as the query of a fused qkv
+    q = qkv[..., 0, :]
+    for stride in ((2, 2), (3, 2), (1, 3)):
+        expected = F.max_pool2d(q.permute(0, 3, 1, 2), stride, stride).permute(0, 2, 3, 1)
+        assert torch.equal(max_pool_tokens(q, stride), expected)
+
+
+def test_cached_position_embedding_follows_updates() -> None:
+    backbone = _small_hiera().eval()
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        before = backbone(x)[0]
+        backbone.pos_embed.add_(1.0)  # in place, as an optimizer step or a load
+        after = backbone(x)[0]
+        fresh = copy.deepcopy(backbone)
+        fresh._pos_embed_cache = None
+        assert not torch.allclose(before, after)
+        assert torch.equal(after, fresh(x)[0])
+
+
+def test_bf16_autocast_keeps_tokens_in_bf16() -> None:
+    torch.manual_seed(0)
+    backbone = _small_hiera().eval()
+    _randomize_(backbone)
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        expected = backbone(x)
+        with torch.autocast('cpu', torch.bfloat16):
+            outs = backbone(x)
+    for out, ref in zip(outs, expected):
+        assert out.dtype == torch.bfloat16
+        assert (out.float() - ref).abs().max() < 0.05 * ref.abs().max()

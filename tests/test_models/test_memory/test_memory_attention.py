@@ -7,7 +7,7 @@ import pytest
 import torch
 from meta_reference import import_meta_sam2
 
-from mmsam2.models.memory import MemoryAttention, MemoryAttentionLayer
+from mmsam2.models.memory import MemoryAttention, MemoryAttentionLayer, memory_attention
 from mmsam2.registry import MODELS
 
 D_MODEL, MEM_DIM = 256, 64
@@ -159,6 +159,48 @@ def test_backward_in_training() -> None:
     for layer in model.layers:
         assert layer.linear1.weight.grad.abs().sum() > 0
         assert layer.cross_attn_image.k_proj.weight.grad.abs().sum() > 0
+
+
+def test_frame_shared_by_objects_matches_copies(model: MemoryAttention) -> None:
+    """One frame's tokens expanded to B objects give what B copies give."""
+    inputs = _inputs(batch=3, hw=64, num_frames=2, num_ptr=4)
+    curr, curr_pos = inputs['curr'][:1], inputs['curr_pos'][:1]
+    shared = dict(inputs, curr=curr.expand(3, -1, -1), curr_pos=curr_pos.expand(3, -1, -1))
+    copies = dict(inputs, curr=curr.repeat(3, 1, 1), curr_pos=curr_pos.repeat(3, 1, 1))
+    with torch.no_grad():
+        out = model(**shared)
+        torch.testing.assert_close(out, model(**copies), atol=1e-6, rtol=0)
+    assert out.shape == (3, 64, D_MODEL)
+
+
+@pytest.mark.parametrize('shared', [False, True])
+def test_one_sample_at_a_time_matches_batch(
+    model: MemoryAttention, monkeypatch: pytest.MonkeyPatch, shared: bool
+) -> None:
+    """Large CPU batches run sample by sample (with the first self-attention shared)."""
+    inputs = _inputs(batch=3, hw=64, num_frames=2, num_ptr=4)
+    if shared:
+        inputs.update(
+            curr=inputs['curr'][:1].expand(3, -1, -1),
+            curr_pos=inputs['curr_pos'][:1].expand(3, -1, -1),
+        )
+    with torch.no_grad():
+        batched = model(**inputs)
+        monkeypatch.setattr(memory_attention, 'CPU_BATCH_BYTES', 0)
+        one_by_one = model(**inputs)
+    torch.testing.assert_close(one_by_one, batched, atol=1e-6, rtol=0)
+
+
+def test_bf16_autocast_follows_fp32(model: MemoryAttention) -> None:
+    """Under CPU bf16 autocast (real-valued RoPE, fused linears) the output stays close."""
+    inputs = _inputs(batch=2, hw=64, num_frames=2, num_ptr=4)
+    with torch.no_grad():
+        ref = model(**inputs)
+        with torch.autocast('cpu', torch.bfloat16):
+            low = model(**inputs)
+    assert low.shape == ref.shape
+    assert (low.float() - ref).abs().max().item() < 0.1 * ref.abs().max().item()
+    assert torch.corrcoef(torch.stack([low.float().flatten(), ref.flatten()]))[0, 1] > 0.999
 
 
 def test_without_position_encodings(model: MemoryAttention) -> None:
