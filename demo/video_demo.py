@@ -4,11 +4,14 @@ Usage:
     python demo/video_demo.py VIDEO_OR_FOLDER CONFIG [--checkpoint CKPT]
         --prompt 'frame:obj_id:x,y,label[;x,y,label...]' [--prompt ...]
         [--box 'frame:obj_id:x0,y0,x1,y1' ...] [--reverse] --out-dir DIR
-        [--device cpu] [--cfg-options model.image_size=512 ...]
+        [--device cpu] [--amp] [--cfg-options model.image_size=512 ...]
 
 Writes ``DIR/masks/<frame>.png`` (DAVIS palette PNGs, pixel value = object
 id) for every tracked frame and ``DIR/overlay.mp4`` with the masks drawn.
 Coordinates are in video pixels; labels are 1 (object) or 0 (background).
+``--amp`` tracks under bfloat16 autocast (about 3x faster at 1024 px on CPUs
+with AMX; the masks agree with float32 on more than 99.5 % of pixels, see
+docs/video_predictor.md).
 """
 
 import argparse
@@ -17,6 +20,7 @@ from mmengine.config import DictAction
 
 from mmsam2.apis import SAM2VideoPredictor
 from mmsam2.apis.video_demo_runner import parse_box_prompt, parse_point_prompt, run_video_demo
+from mmsam2.engine.amp import AMP_DTYPES, inference_autocast
 
 
 def _argparse_type(parse):
@@ -53,6 +57,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--reverse', action='store_true', help='also track backwards')
     parser.add_argument('--out-dir', required=True, help='output folder')
     parser.add_argument('--device', default='cpu', help='device, e.g. cpu or cuda:0')
+    parser.add_argument('--amp', action='store_true', help='track under bfloat16 autocast')
+    parser.add_argument(
+        '--amp-dtype', choices=AMP_DTYPES, default='bfloat16', help='dtype of --amp (GPU only)'
+    )
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -70,9 +78,14 @@ def main() -> None:
     predictor = SAM2VideoPredictor.from_config(
         args.config, args.checkpoint, args.device, cfg_options=args.cfg_options
     )
-    result = run_video_demo(
-        predictor, args.video, args.box + args.prompt, args.out_dir, reverse=args.reverse
-    )
+    try:
+        autocast = inference_autocast(args.device, args.amp_dtype if args.amp else None)
+    except ValueError as err:
+        raise SystemExit(f'video_demo.py: {err}') from err
+    with autocast:
+        result = run_video_demo(
+            predictor, args.video, args.box + args.prompt, args.out_dir, reverse=args.reverse
+        )
     print(
         f'{result.num_tracked} tracked frames: masks in {result.mask_dir}, '
         f'overlay video ({result.num_frames} frames) in {result.video_path}'

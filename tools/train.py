@@ -15,8 +15,9 @@ import argparse
 from mmengine.runner import Runner
 
 import mmsam2  # noqa: F401  (registers the checkpoint loader)
+from mmsam2.engine.amp import AMP_DTYPES
 from mmsam2.engine.cli import add_runner_args, load_config, parse_runner_args
-from mmsam2.engine.train_setup import AMP_DTYPES, configure_train_run, init_cpu_distributed
+from mmsam2.engine.train_setup import configure_train_run, init_cpu_distributed
 
 
 def parse_args() -> argparse.Namespace:

@@ -1,6 +1,6 @@
 """Common base of the training datasets whose items are clips (T frames, up to K objects)."""
 
-from typing import Callable, List, Sequence, Union
+from typing import Callable, List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset, force_full_init
@@ -58,10 +58,11 @@ class BaseClipDataset(BaseDataset):
 
     A source item is a video or an image (a one-frame clip). Subclasses
     sample T frames and up to ``max_num_objects`` objects in
-    :meth:`prepare_data`, load only those, and pass :func:`clip_results`'s
-    dict through the pipeline, or return None to have mmengine draw another
-    item (nothing to sample). Random choices use numpy's global generator,
-    which mmengine seeds in every data loader worker.
+    :meth:`load_clip`, load only those, and return :func:`clip_results`'s
+    dict, which :meth:`prepare_data` passes through the pipeline, or None to
+    have mmengine draw another item (nothing to sample). Random choices use
+    numpy's global generator, which mmengine seeds in every data loader
+    worker.
 
     Args:
         max_num_objects (int): K, the most objects of a clip. Defaults to 3.
@@ -119,3 +120,28 @@ class BaseClipDataset(BaseDataset):
         """
         picked = np.random.permutation(len(object_ids))[: self.max_num_objects]
         return sorted(int(object_ids[i]) for i in picked)
+
+    def prepare_data(self, idx: int) -> Optional[dict]:
+        """Load the clip of a clip index and pass it through the pipeline.
+
+        Args:
+            idx (int): Clip index.
+
+        Returns:
+            dict | None: The pipeline's output, or None when :meth:`load_clip`
+            found nothing to sample (mmengine then draws another index).
+        """
+        results = self.load_clip(self.get_data_info(idx))
+        return None if results is None else self.pipeline(results)
+
+    def load_clip(self, item: dict) -> Optional[dict]:
+        """Sample a clip of a source item and load its frames and masks.
+
+        Args:
+            item (dict): The source item (see :meth:`get_data_info`).
+
+        Returns:
+            dict | None: :func:`clip_results`'s dict, or None if there is
+            nothing to sample.
+        """
+        raise NotImplementedError

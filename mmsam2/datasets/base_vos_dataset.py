@@ -3,7 +3,7 @@
 import json
 import os
 import os.path as osp
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -11,7 +11,7 @@ from mmengine.dataset import BaseDataset
 from .errors import DOCS_HINT, VOSDatasetError
 from .mask_io import VOID_ID
 from .video_frames import VideoFrames, image_size, sort_frame_names
-from .video_masks import PALETTE, VideoMasks
+from .video_masks import PALETTE, PER_OBJECT, VideoMasks
 
 
 def load_json(path: str) -> Any:
@@ -82,8 +82,8 @@ class BaseVOSDataset(BaseDataset):
     Subclasses set ``ann_file`` and ``data_prefix`` (``img_path``: folder of
     the frame folders, ``ann_path``: folder of the annotation folders) and
     override :meth:`list_videos` and, where their format differs,
-    :meth:`_list_annotations`, :meth:`_find_objects`,
-    :meth:`_annotated_frames` and :meth:`_video_extras`.
+    :meth:`_list_annotations`, :meth:`_declared_objects` (objects listed by
+    a meta file), :meth:`_annotated_frames` and :meth:`_video_extras`.
 
     Args:
         data_root (str): Root folder of the benchmark.
@@ -111,6 +111,10 @@ class BaseVOSDataset(BaseDataset):
     ANN_SUFFIX: str = '.png'
     frame_step: Optional[int] = 1
     """Difference between consecutive numeric frame names (None: unchecked)."""
+    YEARS: Tuple[str, ...] = ()
+    """Editions of the benchmark that a ``year`` argument may name (see :meth:`_set_year`)."""
+    year: Optional[str] = None
+    """The edition, for benchmarks with :attr:`YEARS`."""
 
     def __init__(
         self,
@@ -131,13 +135,28 @@ class BaseVOSDataset(BaseDataset):
         for key, value in self._instance_metainfo().items():
             self._metainfo.setdefault(key, value)
 
+    def _set_year(self, year: Union[str, int]) -> None:
+        """Check and keep the edition of a benchmark with :attr:`YEARS`.
+
+        Args:
+            year (str | int): One of :attr:`YEARS`, e.g. '2017' or 2017.
+        """
+        self.year = str(year)
+        if self.year not in self.YEARS:
+            raise ValueError(
+                f'{self.METAINFO["dataset_name"]} year must be one of {self.YEARS}, got {year!r}'
+            )
+
     def _instance_metainfo(self) -> dict:
         """Meta information that depends on the arguments.
 
         Returns:
-            dict: Added to ``metainfo`` unless given there.
+            dict: ``split`` (and ``year``, see :meth:`_set_year`), added to
+            ``metainfo`` unless given there.
         """
-        return dict(split=self.split)
+        if self.year is None:
+            return dict(split=self.split)
+        return dict(split=self.split, year=self.year)
 
     @property
     def mask_layout(self) -> str:
@@ -359,7 +378,12 @@ class BaseVOSDataset(BaseDataset):
     def _find_objects(
         self, video: str, frame_names: List[str], masks: VideoMasks
     ) -> Dict[int, int]:
-        """Find the objects in the palette PNGs and where each first appears.
+        """Find the objects of a video and the frame where each first appears.
+
+        Objects that a meta file declares (:meth:`_declared_objects`) are
+        checked against the masks (:meth:`_check_declared_objects`);
+        otherwise they are found by reading the masks: the palette PNGs, or
+        each object's PNGs in the ``'per_object'`` layout.
 
         Args:
             video (str): Video name.
@@ -369,13 +393,46 @@ class BaseVOSDataset(BaseDataset):
         Returns:
             Dict[int, int]: Object id -> index of its first annotated frame.
         """
+        declared = self._declared_objects(video, frame_names)
+        if declared is not None:
+            return self._check_declared_objects(video, declared, frame_names, masks)
+        index = {name: i for i, name in enumerate(frame_names)}
+        if self.mask_layout == PER_OBJECT:
+            return self._scan_object_masks(video, index, masks)
+        return self._scan_palette_masks(video, index, masks)
+
+    def _declared_objects(self, video: str, frame_names: List[str]) -> Optional[Dict[int, str]]:
+        """The objects and first frames that a meta file declares: none by default.
+
+        Args:
+            video (str): Video name.
+            frame_names (List[str]): The video's frames.
+
+        Returns:
+            Dict[int, str] | None: Object id -> name of the frame where it
+            first appears, or None to find the objects in the masks.
+        """
+        return None
+
+    def _scan_palette_masks(
+        self, video: str, index: Mapping[str, int], masks: VideoMasks
+    ) -> Dict[int, int]:
+        """Find the objects in the palette PNGs (only the first one without ``full_scan``).
+
+        Args:
+            video (str): Video name.
+            index (Mapping[str, int]): Frame name -> index in the video.
+            masks (VideoMasks): The video's palette annotations.
+
+        Returns:
+            Dict[int, int]: Object id -> index of the first PNG showing it.
+        """
         annotated = masks.frame_names
         if not annotated:
             raise VOSDatasetError(
                 f'video {video!r} has no annotation',
                 osp.join(self.data_prefix['ann_path'], video),
             )
-        index = {name: i for i, name in enumerate(frame_names)}
         first_frames: Dict[int, int] = {}
         for name in annotated if self.full_scan else annotated[:1]:
             for obj_id in object_ids_in(masks.id_map(name)):
@@ -384,6 +441,35 @@ class BaseVOSDataset(BaseDataset):
             raise VOSDatasetError(
                 f'video {video!r} has no object in its annotations', masks.ann_paths[annotated[0]]
             )
+        return first_frames
+
+    def _scan_object_masks(
+        self, video: str, index: Mapping[str, int], masks: VideoMasks
+    ) -> Dict[int, int]:
+        """Find each object's first non-empty mask in the per-object PNGs.
+
+        Without ``full_scan``, an object's masks are read only up to that one.
+
+        Args:
+            video (str): Video name.
+            index (Mapping[str, int]): Frame name -> index in the video.
+            masks (VideoMasks): The video's per-object annotations.
+
+        Returns:
+            Dict[int, int]: Object id -> index of its first non-empty mask.
+        """
+        first_frames: Dict[int, int] = {}
+        for obj_id, frames in masks.ann_paths.items():
+            for name in sort_frame_names(list(frames)):
+                if masks.object_mask(obj_id, name).any():
+                    first_frames.setdefault(obj_id, index[name])
+                    if not self.full_scan:
+                        break
+            if obj_id not in first_frames:
+                raise VOSDatasetError(
+                    f'object {obj_id:03d} of video {video!r} is empty on every annotated frame',
+                    osp.join(self.data_prefix['ann_path'], video, f'{obj_id:03d}'),
+                )
         return first_frames
 
     def _check_declared_objects(
@@ -467,8 +553,9 @@ class BaseVOSDataset(BaseDataset):
 
         Args:
             video (str): Video name.
-            frame_names (List[str]): The video's frames.
-            masks (VideoMasks): Its annotations.
+            frame_names (List[str]): The video's frames, all evaluated by
+                default.
+            masks (VideoMasks): Its annotations (unused by default).
 
         Returns:
             List[str]: Frame names, in order.
@@ -494,3 +581,32 @@ class BaseVOSDataset(BaseDataset):
                 f'no category for objects {missing} of video {video!r}', self.categories_file
             )
         return dict(categories={obj: entry[str(obj)] for obj in object_ids})
+
+
+class MetaFileVOSDataset(BaseVOSDataset):
+    """Base of the benchmarks whose ``ann_file`` is a json meta file (YouTube-VOS, LVOS).
+
+    The file holds ``{"videos": {<video>: {"objects": {...}}}}``: the videos
+    are its keys, sorted, and subclasses take each video's objects from it
+    in :meth:`_declared_objects`. Takes the arguments of
+    :class:`BaseVOSDataset`.
+    """
+
+    META_NAME: str = 'meta file'
+    """How error messages name ``ann_file``."""
+
+    def _load_meta(self) -> None:
+        """Read the meta file (and ``categories_file``)."""
+        super()._load_meta()
+        meta = load_json(self.ann_file)
+        if 'videos' not in meta:
+            raise VOSDatasetError(f'{self.META_NAME} has no "videos" key', self.ann_file)
+        self._videos_meta: Dict[str, dict] = meta['videos']
+
+    def list_videos(self) -> List[str]:
+        """Videos of the meta file, sorted.
+
+        Returns:
+            List[str]: Video names.
+        """
+        return sorted(self._videos_meta)

@@ -38,6 +38,7 @@ class DAVISDataset(BaseVOSDataset):
     """
 
     METAINFO: dict = dict(dataset_name='DAVIS', mask_layout='palette')
+    YEARS = DAVIS_YEARS
     LAYOUT = (
         'JPEGImages/<resolution>/<video>/00000.jpg, Annotations/<resolution>/<video>/00000.png '
         'and ImageSets/<year>/<split>.txt'
@@ -53,9 +54,7 @@ class DAVISDataset(BaseVOSDataset):
         full_scan: bool = True,
         **kwargs,
     ) -> None:
-        self.year = str(year)
-        if self.year not in DAVIS_YEARS:
-            raise ValueError(f'DAVIS year must be one of {DAVIS_YEARS}, got {year!r}')
+        self._set_year(year)
         kwargs.setdefault('ann_file', f'ImageSets/{self.year}/{split}.txt')
         kwargs.setdefault(
             'data_prefix',
@@ -69,11 +68,3 @@ class DAVISDataset(BaseVOSDataset):
             merge_objects=self.year == '2016',
             **kwargs,
         )
-
-    def _instance_metainfo(self) -> dict:
-        """Add the year to the meta information.
-
-        Returns:
-            dict: ``split`` and ``year``.
-        """
-        return dict(super()._instance_metainfo(), year=self.year)

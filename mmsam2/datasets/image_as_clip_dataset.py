@@ -68,17 +68,16 @@ class BaseImageClipDataset(BaseClipDataset):
         """
         raise NotImplementedError
 
-    def prepare_data(self, idx: int) -> Optional[dict]:
-        """Make a one-frame clip of an image and pass it through the pipeline.
+    def load_clip(self, item: dict) -> Optional[dict]:
+        """Make a one-frame clip of an image.
 
         Args:
-            idx (int): Clip index.
+            item (dict): The image's item.
 
         Returns:
-            dict | None: The pipeline's output, or None if the image has no
+            dict | None: The clip's results, or None if the image has no
             usable mask.
         """
-        item = self.get_data_info(idx)
         segmentations, (height, width) = self.load_objects(item)
         if not segmentations:
             return None
@@ -87,5 +86,4 @@ class BaseImageClipDataset(BaseClipDataset):
             [decode_segmentation(segmentations[obj_id], height, width) for obj_id in object_ids]
         )
         image = VideoFrames([item['img_path']], (height, width))[0]
-        results = clip_results(item['video_name'], [0], [image], [masks], object_ids)
-        return self.pipeline(results)
+        return clip_results(item['video_name'], [0], [image], [masks], object_ids)

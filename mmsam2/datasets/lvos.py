@@ -4,13 +4,13 @@ from typing import Dict, List, Tuple
 
 from mmsam2.registry import DATASETS
 
-from .base_vos_dataset import BaseVOSDataset, load_json
+from .base_vos_dataset import MetaFileVOSDataset
 from .errors import VOSDatasetError
 from .video_masks import VideoMasks
 
 
 @DATASETS.register_module()
-class LVOSDataset(BaseVOSDataset):
+class LVOSDataset(MetaFileVOSDataset):
     """LVOS v2, whose meta file gives each object's frame range.
 
     Layout under ``data_root``::
@@ -47,22 +47,6 @@ class LVOSDataset(BaseVOSDataset):
             'data_prefix', dict(img_path=f'{split}/JPEGImages', ann_path=f'{split}/Annotations')
         )
         super().__init__(data_root=data_root, split=split, full_scan=full_scan, **kwargs)
-
-    def _load_meta(self) -> None:
-        """Read ``<split>_meta.json``."""
-        super()._load_meta()
-        meta = load_json(self.ann_file)
-        if 'videos' not in meta:
-            raise VOSDatasetError('meta file has no "videos" key', self.ann_file)
-        self._videos_meta: Dict[str, dict] = meta['videos']
-
-    def list_videos(self) -> List[str]:
-        """Videos of the meta file, sorted.
-
-        Returns:
-            List[str]: Video names.
-        """
-        return sorted(self._videos_meta)
 
     def _frame_ranges(self, video: str) -> Dict[int, Tuple[int, int]]:
         """Read the objects' frame ranges of a video.
@@ -108,18 +92,16 @@ class LVOSDataset(BaseVOSDataset):
             )
         return {int(name): name for name in frame_names}
 
-    def _find_objects(
-        self, video: str, frame_names: List[str], masks: VideoMasks
-    ) -> Dict[int, int]:
-        """Take the objects and their first frames from the meta file and check them.
+    def _declared_objects(self, video: str, frame_names: List[str]) -> Dict[int, str]:
+        """Each object's first frame: the start of its frame range.
 
         Args:
             video (str): Video name.
-            frame_names (List[str]): The video's frames.
-            masks (VideoMasks): Its annotations.
+            frame_names (List[str]): The video's frames, named by their
+                numbers (which the frame ranges refer to).
 
         Returns:
-            Dict[int, int]: Object id -> index of its first frame.
+            Dict[int, str]: Object id -> name of its first frame.
         """
         ranges = self._frame_ranges(video)
         numbered = self._numbered(video, frame_names)
@@ -130,19 +112,19 @@ class LVOSDataset(BaseVOSDataset):
                 'in its frame folder',
                 self.ann_file,
             )
-        declared = {obj_id: numbered[start] for obj_id, (start, _) in ranges.items()}
-        return self._check_declared_objects(video, declared, frame_names, masks)
+        return {obj_id: numbered[start] for obj_id, (start, _) in ranges.items()}
 
     def _annotated_frames(self, video: str, frame_names: List[str], masks: VideoMasks) -> List[str]:
         """The frames inside any object's frame range.
 
         Args:
-            video (str): Video name.
-            frame_names (List[str]): The video's frames.
-            masks (VideoMasks): Its annotations.
+            video (str): Video name, whose frame ranges are read.
+            frame_names (List[str]): The video's frames, named by their numbers.
+            masks (VideoMasks): Its annotations (unused: PNGs may be missing
+                inside a range, e.g. in ``valid``).
 
         Returns:
-            List[str]: Frame names, in order.
+            List[str]: The frames inside a range, in order.
         """
         ranges = list(self._frame_ranges(video).values())
         return [

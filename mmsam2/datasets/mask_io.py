@@ -11,31 +11,15 @@ import os.path as osp
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from mmsam2.utils.palette import DAVIS_PALETTE
 
 from .errors import VOSDatasetError
+from .video_frames import open_image
 
 VOID_ID = 255
 """Id of the pixels DAVIS asks to ignore; never an object."""
-
-
-def _open_png(path: str) -> Image.Image:
-    """Open an image, turning a missing or unreadable file into a clear error.
-
-    Args:
-        path (str): Image file.
-
-    Returns:
-        Image.Image: The opened (not yet decoded) image.
-    """
-    if not osp.isfile(path):
-        raise VOSDatasetError('mask file not found', path)
-    try:
-        return Image.open(path)
-    except (UnidentifiedImageError, OSError) as err:
-        raise VOSDatasetError(f'cannot read mask ({err})', path) from err
 
 
 def _colour_codes(rgb: np.ndarray) -> np.ndarray:
@@ -95,7 +79,7 @@ def read_palette_mask(path: str) -> Tuple[np.ndarray, Optional[np.ndarray]]:
         (K, 3) uint8 palette of the file (:data:`DAVIS_PALETTE` for RGB files,
         None for grayscale ones).
     """
-    with _open_png(path) as image:
+    with open_image(path, 'mask file') as image:
         image.load()
         if image.mode == 'P':
             ids = np.array(image)
@@ -163,7 +147,7 @@ def read_binary_mask(path: str) -> np.ndarray:
     Returns:
         np.ndarray: (H, W) bool mask.
     """
-    with _open_png(path) as image:
+    with open_image(path, 'mask file') as image:
         if image.mode == 'P':
             return np.array(image) > 0
         return np.array(image.convert('L')) > 0

@@ -8,7 +8,6 @@ from mmsam2.registry import DATASETS
 
 from .base_vos_dataset import BaseVOSDataset
 from .errors import VOSDatasetError
-from .video_frames import sort_frame_names
 from .video_masks import PER_OBJECT, VideoMasks
 
 
@@ -86,43 +85,16 @@ class SAVDataset(BaseVOSDataset):
             raise VOSDatasetError(f'video {video!r} has no object folder', folder)
         return ann_paths
 
-    def _find_objects(
-        self, video: str, frame_names: List[str], masks: VideoMasks
-    ) -> Dict[int, int]:
-        """Find each object's first non-empty mask.
-
-        Args:
-            video (str): Video name.
-            frame_names (List[str]): The video's frames.
-            masks (VideoMasks): Its annotations.
-
-        Returns:
-            Dict[int, int]: Object id -> index of its first non-empty mask.
-        """
-        index = {name: i for i, name in enumerate(frame_names)}
-        first_frames = {}
-        for obj_id, frames in masks.ann_paths.items():
-            for name in sort_frame_names(list(frames)):
-                if masks.object_mask(obj_id, name).any():
-                    first_frames.setdefault(obj_id, index[name])
-                    if not self.full_scan:
-                        break
-            if obj_id not in first_frames:
-                raise VOSDatasetError(
-                    f'object {obj_id:03d} of video {video!r} is empty on every annotated frame',
-                    osp.join(self.data_prefix['ann_path'], video, f'{obj_id:03d}'),
-                )
-        return first_frames
-
     def _annotated_frames(self, video: str, frame_names: List[str], masks: VideoMasks) -> List[str]:
         """The frames with masks.
 
         Args:
-            video (str): Video name.
-            frame_names (List[str]): The video's frames.
-            masks (VideoMasks): Its annotations.
+            video (str): Video name (unused).
+            frame_names (List[str]): The video's frames (unused: masks are on
+                every 4th frame only).
+            masks (VideoMasks): Its per-object annotations.
 
         Returns:
-            List[str]: Frame names, in order.
+            List[str]: The frames any object has a PNG for, in order.
         """
         return masks.frame_names

@@ -15,14 +15,14 @@ Manual masklet ``k`` is object ``k``; automatic masklet ``k`` is object
 
 import math
 import os.path as osp
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from pycocotools import mask as mask_utils
 
 from .base_vos_dataset import load_json
 from .errors import VOSDatasetError
-from .video_masks import PER_OBJECT
+from .video_masks import PER_OBJECT, BaseVideoMasks
 
 MANUAL = 'manual'
 AUTO = 'auto'
@@ -337,10 +337,11 @@ def decode_rle(rle: Mapping, size: Tuple[int, int], what: str, path: str) -> np.
     return mask.astype(bool)
 
 
-class SAVMasklets:
+class SAVMasklets(BaseVideoMasks):
     """The masklets of one SA-V train video, decoded one mask at a time.
 
-    Offers what :class:`VideoMasks` offers for the ``'per_object'`` layout
+    Offers the :class:`~mmsam2.datasets.video_masks.BaseVideoMasks`
+    interface of :class:`VideoMasks` for the ``'per_object'`` layout
     (objects may overlap): ``frame_names``, ``object_ids``,
     ``object_mask(obj_id, frame_name)`` and ``masks[frame_name]``. Frame
     names are 24 fps frame numbers (``'00004'`` is frame 4, annotated frame
@@ -365,10 +366,8 @@ class SAVMasklets:
         size: Tuple[int, int],
         ann_every: int = SAV_ANN_EVERY,
     ) -> None:
+        super().__init__(object_ids, frame_names)
         self.ann_paths = dict(ann_paths)
-        self.object_ids = list(object_ids)
-        self._frame_names = list(frame_names)
-        self._frame_set = set(self._frame_names)
         self.size = (int(size[0]), int(size[1]))
         self.ann_every = ann_every
         self._contents: Dict[str, List] = {}
@@ -391,38 +390,11 @@ class SAVMasklets:
             data_info['ann_every'],
         )
 
-    @property
-    def frame_names(self) -> List[str]:
-        """Names of the annotated frames, in order."""
-        return list(self._frame_names)
-
-    def __len__(self) -> int:
-        return len(self._frame_names)
-
-    def __contains__(self, frame_name: object) -> bool:
-        return frame_name in self._frame_set
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._frame_names)
-
     def __repr__(self) -> str:
         return (
             f'{self.__class__.__name__}(num_frames={len(self)}, '
             f'object_ids={self.object_ids}, sources={sorted(self.ann_paths)})'
         )
-
-    def __getitem__(self, frame_name: str) -> Dict[int, np.ndarray]:
-        """Read every object's mask on one annotated frame.
-
-        Args:
-            frame_name (str): An annotated frame.
-
-        Returns:
-            Dict[int, np.ndarray]: Object id -> (H, W) bool mask.
-        """
-        if frame_name not in self:
-            raise KeyError(f'frame {frame_name!r} has no annotation')
-        return {obj_id: self.object_mask(obj_id, frame_name) for obj_id in self.object_ids}
 
     def id_map(self, frame_name: str) -> np.ndarray:
         """Not available: masklets may overlap."""

@@ -9,21 +9,23 @@ from PIL import Image, UnidentifiedImageError
 from .errors import VOSDatasetError
 
 
-def _open_image(path: str) -> Image.Image:
+def open_image(path: str, what: str = 'frame') -> Image.Image:
     """Open an image file, turning a missing or unreadable one into a clear error.
 
     Args:
         path (str): Image file.
+        what (str): What the file holds, for the message, e.g. 'mask file'.
+            Defaults to 'frame'.
 
     Returns:
         Image.Image: The opened (not yet decoded) image.
     """
     if not osp.isfile(path):
-        raise VOSDatasetError('frame not found', path)
+        raise VOSDatasetError(f'{what} not found', path)
     try:
         return Image.open(path)
     except (UnidentifiedImageError, OSError) as err:
-        raise VOSDatasetError(f'cannot read frame ({err})', path) from err
+        raise VOSDatasetError(f'cannot read {what} ({err})', path) from err
 
 
 def sort_frame_names(names: Sequence[str]) -> List[str]:
@@ -49,7 +51,7 @@ def image_size(path: str) -> Tuple[int, int]:
     Returns:
         Tuple[int, int]: (height, width).
     """
-    with _open_image(path) as image:
+    with open_image(path) as image:
         width, height = image.size
     return height, width
 
@@ -114,7 +116,7 @@ class VideoFrames:
         Returns:
             np.ndarray: (H, W, 3) uint8 RGB frame.
         """
-        with _open_image(path) as image:
+        with open_image(path) as image:
             frame = np.array(image.convert('RGB'))
         if self.size is not None and frame.shape[:2] != self.size:
             raise VOSDatasetError(

@@ -13,7 +13,59 @@ PER_OBJECT = 'per_object'
 MASK_LAYOUTS = (PALETTE, PER_OBJECT)
 
 
-class VideoMasks:
+class BaseVideoMasks:
+    """The frame-by-frame interface shared by the masks of a video.
+
+    Holds the annotated frames and the objects; a subclass reads one
+    object's mask with ``object_mask(obj_id, frame_name)`` and, for the
+    ``'palette'`` layout, a frame's id map with ``id_map(frame_name)``.
+
+    Args:
+        object_ids (Sequence[int]): The video's objects.
+        frame_names (Sequence[str]): The annotated frames, in order.
+    """
+
+    mask_layout: str
+    """``'palette'`` or ``'per_object'``, set by the subclass."""
+
+    def __init__(self, object_ids: Sequence[int], frame_names: Sequence[str]) -> None:
+        self.object_ids = list(object_ids)
+        self._frame_names = list(frame_names)
+        self._frame_set = set(self._frame_names)
+
+    @property
+    def frame_names(self) -> List[str]:
+        """Names of the annotated frames, in order."""
+        return list(self._frame_names)
+
+    def __len__(self) -> int:
+        return len(self._frame_names)
+
+    def __contains__(self, frame_name: object) -> bool:
+        return frame_name in self._frame_set
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._frame_names)
+
+    def __getitem__(self, frame_name: str) -> Dict[int, np.ndarray]:
+        """Read the masks of every object on one annotated frame.
+
+        Args:
+            frame_name (str): An annotated frame (see :attr:`frame_names`).
+
+        Returns:
+            Dict[int, np.ndarray]: Object id -> (H, W) bool mask; an object
+            absent from the frame gets an empty mask.
+        """
+        if frame_name not in self:
+            raise KeyError(f'frame {frame_name!r} has no annotation')
+        if self.mask_layout == PALETTE:
+            ids = self.id_map(frame_name)
+            return {obj_id: ids == obj_id for obj_id in self.object_ids}
+        return {obj_id: self.object_mask(obj_id, frame_name) for obj_id in self.object_ids}
+
+
+class VideoMasks(BaseVideoMasks):
     """The ground-truth masks of one video, read one frame at a time.
 
     Hides the two layouts of VOS annotations: one palette PNG per frame
@@ -46,17 +98,15 @@ class VideoMasks:
     ) -> None:
         if mask_layout not in MASK_LAYOUTS:
             raise ValueError(f'mask_layout must be one of {MASK_LAYOUTS}, got {mask_layout!r}')
-        self.ann_paths = ann_paths
-        self.object_ids = list(object_ids)
-        self.mask_layout = mask_layout
-        self.merge_objects = merge_objects
-        self.size = None if size is None else (int(size[0]), int(size[1]))
         if mask_layout == PALETTE:
             names = list(ann_paths)
         else:
             names = list({name for frames in ann_paths.values() for name in frames})
-        self._frame_names = sort_frame_names(names)
-        self._frame_set = set(names)
+        super().__init__(object_ids, sort_frame_names(names))
+        self.ann_paths = ann_paths
+        self.mask_layout = mask_layout
+        self.merge_objects = merge_objects
+        self.size = None if size is None else (int(size[0]), int(size[1]))
 
     @classmethod
     def from_data_info(cls, data_info: Mapping) -> 'VideoMasks':
@@ -77,42 +127,11 @@ class VideoMasks:
             (data_info['height'], data_info['width']),
         )
 
-    @property
-    def frame_names(self) -> List[str]:
-        """Names of the frames with an annotation file, sorted."""
-        return list(self._frame_names)
-
-    def __len__(self) -> int:
-        return len(self._frame_names)
-
-    def __contains__(self, frame_name: object) -> bool:
-        return frame_name in self._frame_set
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._frame_names)
-
     def __repr__(self) -> str:
         return (
             f'{self.__class__.__name__}(num_frames={len(self)}, '
             f'object_ids={self.object_ids}, mask_layout={self.mask_layout!r})'
         )
-
-    def __getitem__(self, frame_name: str) -> Dict[int, np.ndarray]:
-        """Read the masks of every object on one annotated frame.
-
-        Args:
-            frame_name (str): An annotated frame (see :attr:`frame_names`).
-
-        Returns:
-            Dict[int, np.ndarray]: Object id -> (H, W) bool mask; an object
-            absent from the frame gets an empty mask.
-        """
-        if frame_name not in self:
-            raise KeyError(f'frame {frame_name!r} has no annotation')
-        if self.mask_layout == PALETTE:
-            ids = self.id_map(frame_name)
-            return {obj_id: ids == obj_id for obj_id in self.object_ids}
-        return {obj_id: self.object_mask(obj_id, frame_name) for obj_id in self.object_ids}
 
     def id_map(self, frame_name: str) -> np.ndarray:
         """Read the id map of a frame (palette layout only).

@@ -159,17 +159,16 @@ class VOSClipDataset(BaseClipDataset):
             )
         return data_list
 
-    def prepare_data(self, idx: int) -> Optional[dict]:
-        """Sample a clip of a video and pass it through the pipeline.
+    def load_clip(self, item: dict) -> Optional[dict]:
+        """Sample a clip of a video and read its frames and masks.
 
         Args:
-            idx (int): Clip index.
+            item (dict): The video's item.
 
         Returns:
-            dict | None: The pipeline's output, or None if no clip with a
-            visible object was found (mmengine then draws another index).
+            dict | None: The clip's results, or None if no clip with a
+            visible object was found.
         """
-        item = self.get_data_info(idx)
         masks = self.video_dataset_type.open_annotations(item)
         sampled = self._sample_clip(item, masks)
         if sampled is None:
@@ -182,8 +181,7 @@ class VOSClipDataset(BaseClipDataset):
         gt_masks += [read_object_masks(masks, name, object_ids) for name in names[1:]]
         decoded = {t: frames[t] for t in sorted(frame_indices)}  # forward: cheaper for videos
         imgs = [decoded[t] for t in frame_indices]
-        results = clip_results(item['video_name'], frame_indices, imgs, gt_masks, object_ids)
-        return self.pipeline(results)
+        return clip_results(item['video_name'], frame_indices, imgs, gt_masks, object_ids)
 
     def _sample_clip(
         self, item: dict, masks: VideoMasks

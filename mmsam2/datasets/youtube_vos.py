@@ -5,7 +5,7 @@ from typing import Dict, List, Optional, Union
 
 from mmsam2.registry import DATASETS
 
-from .base_vos_dataset import BaseVOSDataset, load_json
+from .base_vos_dataset import MetaFileVOSDataset, load_json
 from .errors import VOSDatasetError
 from .video_frames import sort_frame_names
 from .video_masks import VideoMasks
@@ -14,7 +14,7 @@ YOUTUBE_VOS_YEARS = ('2018', '2019')
 
 
 @DATASETS.register_module()
-class YouTubeVOSDataset(BaseVOSDataset):
+class YouTubeVOSDataset(MetaFileVOSDataset):
     """YouTube-VOS 2018 or 2019.
 
     Layout under ``data_root``::
@@ -50,6 +50,8 @@ class YouTubeVOSDataset(BaseVOSDataset):
     """
 
     METAINFO: dict = dict(dataset_name='YouTube-VOS', mask_layout='palette')
+    YEARS = YOUTUBE_VOS_YEARS
+    META_NAME = 'meta.json'
     LAYOUT = (
         '<split>/meta.json, <split>/JPEGImages/<video>/00000.jpg, '
         '<split>/Annotations/<video>/00000.png (and <split>_all_frames/JPEGImages for dense=True)'
@@ -65,9 +67,7 @@ class YouTubeVOSDataset(BaseVOSDataset):
         full_scan: bool = True,
         **kwargs,
     ) -> None:
-        self.year = str(year)
-        if self.year not in YOUTUBE_VOS_YEARS:
-            raise ValueError(f'YouTube-VOS year must be one of {YOUTUBE_VOS_YEARS}, got {year!r}')
+        self._set_year(year)
         self.dense = dense
         self.frame_step = 1 if dense else None
         self.train_meta_file = train_meta_file
@@ -81,21 +81,9 @@ class YouTubeVOSDataset(BaseVOSDataset):
         )
         super().__init__(data_root=data_root, split=split, full_scan=full_scan, **kwargs)
 
-    def _instance_metainfo(self) -> dict:
-        """Add the year to the meta information.
-
-        Returns:
-            dict: ``split`` and ``year``.
-        """
-        return dict(super()._instance_metainfo(), year=self.year)
-
     def _load_meta(self) -> None:
         """Read ``meta.json`` (and the training split's one)."""
         super()._load_meta()
-        meta = load_json(self.ann_file)
-        if 'videos' not in meta:
-            raise VOSDatasetError('meta.json has no "videos" key', self.ann_file)
-        self._videos_meta: Dict[str, dict] = meta['videos']
         self._seen_categories = None
         if self.train_meta_file:
             train_videos = load_json(self.train_meta_file).get('videos', {})
@@ -104,14 +92,6 @@ class YouTubeVOSDataset(BaseVOSDataset):
                 for video in train_videos.values()
                 for obj in video['objects'].values()
             }
-
-    def list_videos(self) -> List[str]:
-        """Videos of ``meta.json``, sorted.
-
-        Returns:
-            List[str]: Video names.
-        """
-        return sorted(self._videos_meta)
 
     def _meta_objects(self, video: str) -> Dict[int, dict]:
         """Objects of a video in ``meta.json``.
@@ -129,35 +109,34 @@ class YouTubeVOSDataset(BaseVOSDataset):
             )
         return {int(obj_id): obj for obj_id, obj in objects.items()}
 
-    def _find_objects(
-        self, video: str, frame_names: List[str], masks: VideoMasks
-    ) -> Dict[int, int]:
-        """Take the objects and their first frames from ``meta.json`` and check them.
+    def _declared_objects(self, video: str, frame_names: List[str]) -> Dict[int, str]:
+        """Each object's first frame: the first of the frames ``meta.json`` lists for it.
 
         Args:
             video (str): Video name.
-            frame_names (List[str]): The video's frames.
-            masks (VideoMasks): Its annotations.
+            frame_names (List[str]): The video's frames, which must include
+                every frame ``meta.json`` lists.
 
         Returns:
-            Dict[int, int]: Object id -> index of its first frame.
+            Dict[int, str]: Object id -> name of its first frame.
         """
         objects = self._meta_objects(video)
         listed = {name for obj in objects.values() for name in obj['frames']}
         self._require_frames(video, sorted(listed), frame_names, 'meta.json')
-        declared = {obj_id: sort_frame_names(obj['frames'])[0] for obj_id, obj in objects.items()}
-        return self._check_declared_objects(video, declared, frame_names, masks)
+        return {obj_id: sort_frame_names(obj['frames'])[0] for obj_id, obj in objects.items()}
 
     def _annotated_frames(self, video: str, frame_names: List[str], masks: VideoMasks) -> List[str]:
         """The frames ``meta.json`` lists for any object.
 
         Args:
-            video (str): Video name.
-            frame_names (List[str]): The video's frames.
-            masks (VideoMasks): Its annotations.
+            video (str): Video name, whose ``meta.json`` entry is read.
+            frame_names (List[str]): The video's frames (unused: with
+                ``dense`` they are every frame, not only the annotated ones).
+            masks (VideoMasks): Its annotations (unused: in ``valid`` they
+                are only on the frames where objects first appear).
 
         Returns:
-            List[str]: Frame names, in order.
+            List[str]: The listed frames, in order.
         """
         objects = self._meta_objects(video)
         return sort_frame_names(list({name for obj in objects.values() for name in obj['frames']}))
@@ -167,7 +146,8 @@ class YouTubeVOSDataset(BaseVOSDataset):
 
         Args:
             video (str): Video name.
-            object_ids (List[int]): Its objects.
+            object_ids (List[int]): Its objects, each with a category in
+                ``meta.json``.
 
         Returns:
             dict: ``categories`` (and ``seen``).

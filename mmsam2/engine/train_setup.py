@@ -8,7 +8,7 @@ import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
 
-AMP_DTYPES = ('bfloat16', 'float16')
+from .amp import amp_torch_dtype, default_device
 
 
 def configure_train_run(
@@ -46,15 +46,11 @@ def configure_train_run(
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
     if amp:
-        if amp_dtype not in AMP_DTYPES:
-            raise ValueError(f'amp_dtype must be one of {AMP_DTYPES}, got {amp_dtype!r}')
         if cfg.optim_wrapper.get('type', 'OptimWrapper') != 'OptimWrapper':
             raise ValueError(f'--amp needs an OptimWrapper, got {cfg.optim_wrapper.type}')
-        if device is None:
-            device = 'cuda' if torch.cuda.is_available() else 'cpu'
+        device = device or default_device()
+        amp_torch_dtype(amp_dtype, device)
         if device == 'cpu':
-            if amp_dtype != 'bfloat16':
-                raise ValueError(f'--amp on a CPU runs in bfloat16, got amp_dtype={amp_dtype!r}')
             # mmengine's AmpOptimWrapper needs a GPU; bfloat16 needs no loss scaling
             cfg.optim_wrapper.type = 'CPUAmpOptimWrapper'
             cfg.optim_wrapper.dtype = amp_dtype

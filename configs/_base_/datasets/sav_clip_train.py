@@ -3,26 +3,14 @@
 # extract (docs/datasets.md): data_root holds the untarred sav_000/, sav_001/, ... folders of
 # sav_XXXXXX.mp4, sav_XXXXXX_manual.json and sav_XXXXXX_auto.json. Frames are decoded from
 # the mp4 and masks from the json RLEs when a clip is drawn.
-_base_ = ['./sam2_clip_pipeline.py']
+_base_ = ['./vos_clip_train_loader.py']
 
 data_root = 'data/sav_train'
 
 train_dataloader = dict(
-    batch_size=1,
-    num_workers=10,
-    # Fresh workers each epoch are re-seeded the same way, so a run resumed from an epoch
-    # checkpoint draws the same clips and augmentations as an uninterrupted one.
-    persistent_workers=False,
-    # A fixed seed keeps the data order of a resumed run even without randomness.seed.
-    sampler=dict(type='DefaultSampler', shuffle=True, seed=0),
-    collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
-        type='VOSClipDataset',
         # masklets='manual' is what Meta's JSONRawDataset reads; 'auto' or 'both' add the
         # automatic masklets. ann_file='sav_train.txt' would restrict to the listed videos.
         dataset=dict(type='SAVTrainDataset', data_root=data_root, masklets='manual'),
-        num_frames=8,
-        max_num_objects=3,
-        pipeline=_base_.train_pipeline,
-    ),
+    )
 )
