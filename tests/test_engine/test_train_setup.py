@@ -27,7 +27,7 @@ def test_amp_on_gpu(dtype: str, scale) -> None:
     cfg = configure_train_run(_cfg(), 'a.py', amp=True, amp_dtype=dtype, device='cuda')
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
     assert cfg.optim_wrapper.dtype == dtype and cfg.optim_wrapper.loss_scale == scale
-    with pytest.raises(ValueError, match='amp_dtype'):
+    with pytest.raises(ValueError, match='amp dtype must be one of'):
         configure_train_run(_cfg(), 'a.py', amp=True, amp_dtype='int8')
 
 
