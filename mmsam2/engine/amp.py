@@ -1,11 +1,15 @@
 """Mixed-precision choices shared by the training, test and demo command lines."""
 
 import contextlib
+import warnings
 from typing import ContextManager, Optional, Union
 
 import torch
 
 AMP_DTYPES = ('bfloat16', 'float16')
+
+# torch.cpu probes for native bfloat16 matrix units (private, torch >= 2.3).
+CPU_BF16_PROBES = ('_is_amx_tile_supported', '_is_avx512_bf16_supported')
 
 
 def default_device() -> str:
@@ -35,6 +39,19 @@ def amp_torch_dtype(amp_dtype: str, device: Union[str, torch.device]) -> torch.d
     return getattr(torch, amp_dtype)
 
 
+def cpu_has_native_bfloat16() -> bool:
+    """Whether this CPU multiplies bfloat16 matrices natively (AMX or AVX512-BF16).
+
+    Returns:
+        bool: True when torch reports AMX tiles or AVX512-BF16; also True
+        when this torch cannot tell (no warning is then given).
+    """
+    probes = [getattr(torch.cpu, name, None) for name in CPU_BF16_PROBES]
+    if any(probe is None for probe in probes):
+        return True
+    return any(probe() for probe in probes)
+
+
 def inference_autocast(
     device: Union[str, torch.device], amp_dtype: Optional[str] = None
 ) -> ContextManager:
@@ -47,8 +64,19 @@ def inference_autocast(
 
     Returns:
         ContextManager: ``torch.autocast`` for the device, or a null context.
+
+    Warns:
+        UserWarning: bfloat16 on a CPU without AMX or AVX512-BF16, where it
+            is emulated and usually slower than float32.
     """
     if amp_dtype is None:
         return contextlib.nullcontext()
     dtype = amp_torch_dtype(amp_dtype, device)
-    return torch.autocast(torch.device(device).type, dtype=dtype)
+    device_type = torch.device(device).type
+    if device_type == 'cpu' and not cpu_has_native_bfloat16():
+        warnings.warn(
+            'this CPU has neither AMX nor AVX512-BF16: bfloat16 is emulated and usually '
+            'slower than float32 here; drop --amp / autocast for speed',
+            stacklevel=2,
+        )
+    return torch.autocast(device_type, dtype=dtype)

@@ -9,6 +9,7 @@ import torch
 from mmsam2.apis import SAM2VideoPredictor
 from mmsam2.apis.frame_sources import open_frame_source
 from mmsam2.apis.video_benchmark import max_abs_diff, sign_agreement
+from mmsam2.engine import amp
 from mmsam2.engine.amp import inference_autocast
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -54,3 +55,13 @@ def test_inference_autocast_choices() -> None:
         inference_autocast('cpu', 'float16')
     with pytest.raises(ValueError, match='must be one of'):
         inference_autocast('cuda', 'int8')
+
+
+def test_emulated_bfloat16_is_warned_about(monkeypatch) -> None:
+    for name in amp.CPU_BF16_PROBES:
+        monkeypatch.setattr(torch.cpu, name, lambda: False)
+    assert not amp.cpu_has_native_bfloat16()
+    with pytest.warns(UserWarning, match='neither AMX nor AVX512-BF16'):
+        inference_autocast('cpu', 'bfloat16')
+    monkeypatch.setattr(torch.cpu, amp.CPU_BF16_PROBES[1], lambda: True)
+    assert amp.cpu_has_native_bfloat16()
