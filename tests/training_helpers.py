@@ -1,12 +1,13 @@
-"""Shared pieces of the training tests: a tiny SAM2Train, hand-built clip batches, and
-quick ``tools/train.py`` runs of the tiny CPU config."""
+"""Shared pieces of the training tests: a tiny SAM2Train, hand-built clip batches,
+quick ``tools/train.py`` runs of the tiny CPU config, and ``tools/test.py`` runs."""
 
 import glob
 import json
 import os
 import os.path as osp
 import subprocess
-from typing import Dict, List, Sequence, Tuple
+import sys
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmdet.structures import DetDataSample, TrackDataSample
@@ -14,6 +15,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
+from mmsam2.datasets import generate_synthetic_vos
 from mmsam2.models.segmentors import SAM2Train
 from mmsam2.registry import MODELS
 
@@ -107,6 +109,39 @@ TINY_TRAIN_CONFIG = osp.join(
 )
 
 
+def generate_tiny_davis(data_root: str, num_videos: int) -> None:
+    """A small synthetic benchmark in DAVIS layout: 5 frames of 48 x 64, 1 val video.
+
+    Args:
+        data_root (str): Output folder.
+        num_videos (int): Videos in all (the training ones and the val one).
+    """
+    generate_synthetic_vos(
+        data_root, 'davis', num_videos=num_videos, num_val_videos=1, num_frames=5, size=(48, 64)
+    )
+
+
+def make_quick_clip_training(cfg: Config, data_root: str) -> Config:
+    """Make a clip training config quick, in place: 64 px, 3-frame clips of up to 2 objects.
+
+    Args:
+        cfg (Config): A training config of ``SAM2Train`` on a clip dataset.
+        data_root (str): A synthetic benchmark in DAVIS layout.
+
+    Returns:
+        Config: ``cfg`` (data loaded in the main process).
+    """
+    cfg.model.update(image_size=64, num_correction_pt_per_frame=2)
+    clips = cfg.train_dataloader.dataset
+    clips.update(num_frames=3, max_num_objects=2)
+    clips.dataset.data_root = data_root
+    for transform in clips.pipeline:
+        if transform.type == 'ClipResize':
+            transform.size = 64
+    cfg.train_dataloader.num_workers = 0
+    return cfg
+
+
 def tiny_train_config(data_root: str, max_iters: int) -> Config:
     """The tiny CPU training config made quick: 64 px, 3-frame clips of up to 2 objects.
 
@@ -117,20 +152,58 @@ def tiny_train_config(data_root: str, max_iters: int) -> Config:
     Returns:
         Config: The config (data loaded in the main process, seed 0).
     """
-    cfg = Config.fromfile(TINY_TRAIN_CONFIG)
-    cfg.model.update(image_size=64, num_correction_pt_per_frame=2)
-    clips = cfg.train_dataloader.dataset
-    clips.update(num_frames=3, max_num_objects=2)
-    clips.dataset.data_root = data_root
-    for transform in clips.pipeline:
-        if transform.type == 'ClipResize':
-            transform.size = 64
-    cfg.train_dataloader.num_workers = 0
+    cfg = make_quick_clip_training(Config.fromfile(TINY_TRAIN_CONFIG), data_root)
     cfg.train_cfg.max_iters = max_iters
     cfg.default_hooks.checkpoint.interval = max_iters
     cfg.default_hooks.logger.interval = 1
     cfg.randomness = dict(seed=0)
     return cfg
+
+
+def add_custom_hook(cfg: Config, folder: str, module: str, source: str, hook: dict) -> None:
+    """Write a hook module and make a config import and use it, in place.
+
+    Args:
+        cfg (Config): The config.
+        folder (str): Where ``<module>.py`` is written; it must be on the
+            ``PYTHONPATH`` of the run.
+        module (str): Module name.
+        source (str): Its source, registering the hook.
+        hook (dict): The hook's config, appended to ``custom_hooks``.
+    """
+    with open(osp.join(folder, f'{module}.py'), 'w') as file:
+        file.write(source)
+    cfg.custom_imports = dict(imports=[module], allow_failed_imports=False)
+    cfg.custom_hooks = cfg.custom_hooks + [hook]
+
+
+def hooked_tiny_run(
+    folder: str, num_videos: int, max_iters: int, module: str, source: str, hook: dict
+) -> Tuple[str, str]:
+    """Files of a quick ``tools/train.py`` run with a custom hook.
+
+    Writes a synthetic set (:func:`generate_tiny_davis`, in ``data``), the
+    hook module and the config (:func:`tiny_train_config` with the hook, as
+    ``tiny.py``) into ``folder``.
+
+    Args:
+        folder (str): The run's folder, to be on its ``PYTHONPATH``.
+        num_videos (int): Videos of the synthetic set.
+        max_iters (int): Training iterations.
+        module (str): Module name of the hook.
+        source (str): Its source.
+        hook (dict): The hook's config.
+
+    Returns:
+        Tuple[str, str]: The config file and the work dir (``work``) to use.
+    """
+    data_root = osp.join(folder, 'data')
+    generate_tiny_davis(data_root, num_videos)
+    cfg = tiny_train_config(data_root, max_iters)
+    add_custom_hook(cfg, folder, module, source, hook)
+    config_file = osp.join(folder, 'tiny.py')
+    cfg.dump(config_file)
+    return config_file, osp.join(folder, 'work')
 
 
 def logged_losses(work_dir: str) -> Dict[int, float]:
@@ -153,7 +226,11 @@ def logged_losses(work_dir: str) -> Dict[int, float]:
 
 
 def run_command(
-    command: List[str], python_path: Sequence[str] = (), timeout: float = 600, **env: str
+    command: List[str],
+    python_path: Sequence[str] = (),
+    timeout: Optional[float] = 600,
+    cwd: Optional[str] = None,
+    **env: str,
 ) -> Tuple[int, str]:
     """Run a command with the repository (and more folders) on the python path.
 
@@ -161,19 +238,55 @@ def run_command(
         command (List[str]): The command.
         python_path (Sequence[str]): More folders for ``PYTHONPATH`` (e.g.
             one holding a hook module of ``custom_imports``). Defaults to ().
-        timeout (float): Seconds before it is killed. Defaults to 600.
+        timeout (float, optional): Seconds before it is killed; None waits
+            for ever. Defaults to 600.
+        cwd (str, optional): Working directory; None keeps this process's.
+            Defaults to None.
         **env: Extra environment variables.
 
     Returns:
         Tuple[int, str]: Return code and output (stdout and stderr).
     """
-    path = os.pathsep.join([ROOT, *python_path, os.environ.get('PYTHONPATH', '')])
     done = subprocess.run(
         command,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         timeout=timeout,
-        env=dict(os.environ, PYTHONPATH=path, **env),
+        cwd=cwd,
+        env=command_env(python_path, **env),
     )
     return done.returncode, done.stdout
+
+
+def run_test_tool(config: str, checkpoint: str, work_dir: str, *options: str) -> str:
+    """Run ``tools/test.py`` from the repository root and check that it succeeds.
+
+    Args:
+        config (str): The config file.
+        checkpoint (str): The checkpoint.
+        work_dir (str): The work dir.
+        *options (str): More arguments (``--out``, ``--cfg-options``, ...).
+
+    Returns:
+        str: Its output (stdout and stderr).
+    """
+    command = [sys.executable, osp.join(ROOT, 'tools', 'test.py'), config, checkpoint]
+    code, output = run_command(command + ['--work-dir', work_dir, *options], timeout=None, cwd=ROOT)
+    assert code == 0, output[-3000:]
+    return output
+
+
+def command_env(python_path: Sequence[str] = (), **env: str) -> Dict[str, str]:
+    """This process's environment with the repository (and more) on the python path.
+
+    Args:
+        python_path (Sequence[str]): More folders for ``PYTHONPATH``, after
+            the repository root. Defaults to ().
+        **env: Extra environment variables.
+
+    Returns:
+        Dict[str, str]: The environment of a subprocess.
+    """
+    path = os.pathsep.join([ROOT, *python_path, os.environ.get('PYTHONPATH', '')])
+    return dict(os.environ, PYTHONPATH=path, **env)

@@ -10,21 +10,20 @@ threshold. Stability scores count pixels at ``threshold +- offset``, where
 such pixels may flip too: they agree to 1e-3.
 """
 
-import os.path as osp
-from typing import Dict, List
+from typing import Dict, Iterator, List
 
 import numpy as np
 import pytest
 import torch
 from image_helpers import shapes_image
-from meta_reference import build_meta_model, meta_backbone_feature_sizes
+from meta_reference import meta_backbone_feature_sizes
+from parity_helpers import meta_and_ours, report_worst
 from pycocotools import mask as mask_utils
 
-from mmsam2.apis import SAM2AutomaticMaskGenerator, init_model
+from mmsam2.apis import SAM2AutomaticMaskGenerator
 from mmsam2.utils.amg import MaskData, build_point_grid
 from mmsam2.utils.rle import mask_to_rle, rle_to_mask
 
-CONFIG = osp.join(osp.dirname(__file__), '..', '..', 'configs', 'sam2.1', 'sam2.1_hiera-t.py')
 IMAGE_SIZE = 128
 TOL = 1e-4
 STABILITY_TOL = 1e-3
@@ -49,20 +48,14 @@ CASES = {
 
 
 @pytest.fixture(scope='module')
-def worst() -> Dict[str, float]:
-    record: Dict[str, float] = {}
-    yield record
-    for name, value in record.items():
-        print(f'mask generator parity {name}: {value}')
+def worst() -> Iterator[Dict[str, float]]:
+    """Differences per case, printed at the end of the module."""
+    yield from report_worst('mask generator parity', '{}')
 
 
 @pytest.fixture(scope='module')
 def models():
-    torch.manual_seed(0)
-    meta = build_meta_model('sam2.1', 'tiny', IMAGE_SIZE)
-    ours = init_model(CONFIG, cfg_options={'model.image_size': IMAGE_SIZE})
-    ours.load_state_dict(meta.state_dict())
-    return meta, ours
+    return meta_and_ours(IMAGE_SIZE)
 
 
 def _mask(record: dict) -> np.ndarray:

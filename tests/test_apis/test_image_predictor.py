@@ -6,41 +6,34 @@ and get the same prompts; masks must be identical and logits / IoUs agree to
 1e-4.
 """
 
-import os.path as osp
-from typing import Dict
+from typing import Dict, Iterator
 
 import numpy as np
 import pytest
 import torch
 from image_helpers import shapes_image
-from meta_reference import build_meta_model, meta_backbone_feature_sizes
+from meta_reference import meta_backbone_feature_sizes
+from parity_helpers import meta_and_ours, report_worst, sam2_config
 from PIL import Image
 
-from mmsam2.apis import SAM2ImagePredictor, init_model
+from mmsam2.apis import SAM2ImagePredictor
 from mmsam2.apis.image_predictor import ImageNotSetError
 
-CONFIG = osp.join(osp.dirname(__file__), '..', '..', 'configs', 'sam2.1', 'sam2.1_hiera-t.py')
+CONFIG = sam2_config()
 IMAGE_SIZE = 256
 TOL = 1e-4
 LOW_RES = IMAGE_SIZE // 4
 
 
 @pytest.fixture(scope='module')
-def worst() -> Dict[str, float]:
+def worst() -> Iterator[Dict[str, float]]:
     """Largest logit / IoU difference per case, printed at the end."""
-    record: Dict[str, float] = {}
-    yield record
-    for name, value in record.items():
-        print(f'image predictor parity {name}: max abs diff {value:.3e}')
+    yield from report_worst('image predictor parity')
 
 
 @pytest.fixture(scope='module')
 def models():
-    torch.manual_seed(0)
-    meta = build_meta_model('sam2.1', 'tiny', IMAGE_SIZE)
-    ours = init_model(CONFIG, cfg_options={'model.image_size': IMAGE_SIZE})
-    ours.load_state_dict(meta.state_dict())
-    return meta, ours
+    return meta_and_ours(IMAGE_SIZE)
 
 
 @pytest.fixture(scope='module')

@@ -15,18 +15,18 @@ filling is off on both sides (``fill_hole_area=0``; Meta's needs a CUDA
 extension and is skipped on CPU).
 """
 
-import os.path as osp
-from typing import Callable, Dict, List
+from typing import Callable, Dict, Iterator, List
 
 import numpy as np
 import pytest
 import torch
 from meta_reference import Float32Torch, build_meta_video_predictor, import_meta_sam2
+from parity_helpers import report_worst, sam2_config
 from PIL import Image
 
 from mmsam2.apis import SAM2VideoPredictor
 
-CONFIG = osp.join(osp.dirname(__file__), '..', '..', 'configs', 'sam2.1', 'sam2.1_hiera-t.py')
+CONFIG = sam2_config()
 IMAGE_SIZE = 256
 NUM_FRAMES = 8
 TOL = 1e-4
@@ -70,12 +70,9 @@ def predictors():
 
 
 @pytest.fixture(scope='module')
-def worst() -> Dict[str, float]:
+def worst() -> Iterator[Dict[str, float]]:
     """Largest difference per case, printed at the end of the module."""
-    record: Dict[str, float] = {}
-    yield record
-    for name, value in record.items():
-        print(f'video predictor parity {name}: max abs diff {value:.3e}')
+    yield from report_worst('video predictor parity')
 
 
 @pytest.fixture

@@ -1,18 +1,14 @@
 """projects/motion_aware_memory: Kalman filter, motion-weighted mask choice, memory flags."""
 
-import json
-import os
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 import torch
 from memory_policy_helpers import ROOT, synthetic_clip, tiny_model, track
 from mmengine.config import Config
+from policy_project_helpers import run_policy_config_test, sam2_and_policy_tracks
 
 from mmsam2.apis import SAM2VideoPredictor
-from mmsam2.datasets.synthetic import generate_synthetic_vos
 from mmsam2.models.memory_policies import TrackStep
 from mmsam2.models.segmentors.sam2 import ImageFeatures, MaskCandidates
 from mmsam2.registry import MODELS
@@ -116,8 +112,6 @@ def test_memory_admission_thresholds() -> None:
 
 
 def test_reduces_to_sam2_without_motion_and_thresholds() -> None:
-    frames, masks = synthetic_clip(num_frames=10)
-    reference = track(tiny_model(), frames, masks)
     policy = dict(
         type='MotionAwareMemoryPolicy',
         kf_score_weight=0.0,
@@ -125,7 +119,7 @@ def test_reduces_to_sam2_without_motion_and_thresholds() -> None:
         memory_obj_score_thresh=-float('inf'),
         memory_kf_score_thresh=-1.0,
     )
-    result = track(tiny_model(policy), frames, masks)
+    reference, result = sam2_and_policy_tracks(policy)
     assert all(torch.equal(a, b) for a, b in zip(reference, result))
 
 
@@ -147,35 +141,8 @@ def test_config_builds_the_policy() -> None:
 
 
 def test_tools_test_runs_the_policy(tmp_path) -> None:
-    data = str(tmp_path / 'data')
-    generate_synthetic_vos(
-        data,
-        'davis',
-        num_videos=1,
-        num_frames=12,
-        size=(48, 64),
-        seed=3,
-        num_val_videos=1,
-        num_distractors=1,
-    )
-    ckpt = str(tmp_path / 'model.pth')
-    torch.save({'state_dict': tiny_model(object_bias=0.0).state_dict()}, ckpt)
-    work = str(tmp_path / 'work')
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    cmd = [
-        sys.executable,
-        osp.join(ROOT, 'tools', 'test.py'),
-        TINY_CONFIG,
-        ckpt,
-        '--work-dir',
-        work,
-        '--cfg-options',
-        f'test_dataloader.dataset.data_root={data}',
-    ]
-    res = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    with open(osp.join(work, 'vos_results_synthetic-hard-davis-val.json')) as f:
-        assert 0.0 <= json.load(f)['JF'] <= 100.0
+    result = run_policy_config_test(TINY_CONFIG, str(tmp_path))
+    assert 0.0 <= result['JF'] <= 100.0
 
 
 def test_a_correction_restarts_the_filter() -> None:

@@ -2,13 +2,12 @@
 
 import json
 import os.path as osp
-import subprocess
-import sys
 
 import av
 import numpy as np
 import pytest
 import torch
+from training_helpers import run_test_tool
 
 from mmsam2.apis import init_model
 from mmsam2.datasets.mask_io import read_palette_mask
@@ -30,12 +29,9 @@ def vos_run(tmp_path_factory) -> dict:
     ckpt = str(tmp / 'model.pth')
     torch.save({'state_dict': model.state_dict()}, ckpt)
     work = str(tmp / 'work')
-    cmd = [
-        sys.executable,
-        osp.join(ROOT, 'tools', 'test.py'),
+    log = run_test_tool(
         CONFIG,
         ckpt,
-        '--work-dir',
         work,
         '--show-dir',
         'vis',
@@ -44,10 +40,8 @@ def vos_run(tmp_path_factory) -> dict:
         '--cfg-options',
         'model.image_size=64',
         f'test_dataloader.dataset.data_root={data}',
-    ]
-    res = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    return dict(data=data, work=work, tmp=tmp, log=res.stdout + res.stderr)
+    )
+    return dict(data=data, work=work, tmp=tmp, log=log)
 
 
 def test_metrics_and_result_files(vos_run) -> None:

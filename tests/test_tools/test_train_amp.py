@@ -14,9 +14,7 @@ import sys
 
 import pytest
 import torch
-from training_helpers import ROOT, logged_losses, run_command, tiny_train_config
-
-from mmsam2.datasets import generate_synthetic_vos
+from training_helpers import ROOT, hooked_tiny_run, logged_losses, run_command
 
 RECORD_HOOK = """
 import json
@@ -52,16 +50,9 @@ class RecordPrecisionHook(Hook):
 
 
 def test_amp_trains_in_bfloat16_on_cpu(tmp_path) -> None:
-    data_root = str(tmp_path / 'data')
-    generate_synthetic_vos(
-        data_root, 'davis', num_videos=3, num_val_videos=1, num_frames=5, size=(48, 64)
+    config_file, work_dir = hooked_tiny_run(
+        str(tmp_path), 3, 2, 'record_hook', RECORD_HOOK, dict(type='RecordPrecisionHook')
     )
-    cfg = tiny_train_config(data_root, max_iters=2)
-    (tmp_path / 'record_hook.py').write_text(RECORD_HOOK)
-    cfg.custom_imports = dict(imports=['record_hook'], allow_failed_imports=False)
-    cfg.custom_hooks = cfg.custom_hooks + [dict(type='RecordPrecisionHook')]
-    config_file, work_dir = str(tmp_path / 'tiny.py'), str(tmp_path / 'work')
-    cfg.dump(config_file)
 
     command = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), config_file]
     code, output = run_command(

@@ -14,9 +14,8 @@ import sys
 
 import pytest
 import torch
-from training_helpers import ROOT, logged_losses, run_command, tiny_train_config
+from training_helpers import ROOT, hooked_tiny_run, logged_losses, run_command
 
-from mmsam2.datasets import generate_synthetic_vos
 from mmsam2.engine.train_setup import init_cpu_distributed
 
 SAVE_HOOK = """
@@ -54,16 +53,9 @@ def _free_port() -> int:
 @pytest.mark.slow
 @pytest.mark.skipif(torch.cuda.is_available(), reason='checks the CPU (gloo) path')
 def test_two_cpu_processes_train_in_sync(tmp_path) -> None:
-    data_root = str(tmp_path / 'data')
-    generate_synthetic_vos(
-        data_root, 'davis', num_videos=5, num_val_videos=1, num_frames=5, size=(48, 64)
+    config_file, work_dir = hooked_tiny_run(
+        str(tmp_path), 5, 2, 'save_hook', SAVE_HOOK, dict(type='SaveRankWeightsHook')
     )
-    cfg = tiny_train_config(data_root, max_iters=2)
-    (tmp_path / 'save_hook.py').write_text(SAVE_HOOK)
-    cfg.custom_imports = dict(imports=['save_hook'], allow_failed_imports=False)
-    cfg.custom_hooks = cfg.custom_hooks + [dict(type='SaveRankWeightsHook')]
-    config_file, work_dir = str(tmp_path / 'tiny.py'), str(tmp_path / 'work')
-    cfg.dump(config_file)
 
     command = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2']
     command += ['--master_addr=127.0.0.1', f'--master_port={_free_port()}']

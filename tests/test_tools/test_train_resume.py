@@ -16,9 +16,6 @@ that restores the data order and every random generator at the right point
 gives A's weights bit for bit.
 """
 
-import glob
-import json
-import os
 import os.path as osp
 import signal
 import subprocess
@@ -28,14 +25,15 @@ from typing import Dict, List
 import pytest
 import torch
 from mmengine.config import Config
-from training_helpers import CONFIG_DIR
-
-from mmsam2.datasets import generate_synthetic_vos
-
-ROOT = osp.join(CONFIG_DIR, '..')
-TINY_CONFIG = osp.join(
-    CONFIG_DIR, 'sam2.1_tiny-cpu', 'sam2.1_hiera-t-tiny_1xb1-scratch_synthetic.py'
+from training_helpers import (
+    ROOT,
+    add_custom_hook,
+    command_env,
+    generate_tiny_davis,
+    logged_losses,
+    tiny_train_config,
 )
+
 KILL_HOOK = """
 import os
 import signal
@@ -61,26 +59,14 @@ class KillAfterIterHook(Hook):
 @pytest.fixture(scope='module')
 def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     data_root = str(tmp_path_factory.mktemp('synthetic'))
-    generate_synthetic_vos(
-        data_root, 'davis', num_videos=4, num_val_videos=1, num_frames=5, size=(48, 64)
-    )
-    cfg = Config.fromfile(TINY_CONFIG)
-    cfg.model.update(image_size=64, num_correction_pt_per_frame=2)
-    clips = cfg.train_dataloader.dataset
-    clips.update(num_frames=3, max_num_objects=2)
-    clips.dataset.data_root = data_root
-    for transform in clips.pipeline:
-        if transform.type == 'ClipResize':
-            transform.size = 64
-    cfg.train_dataloader.num_workers = 0  # augmentation in the main process: the hard case
-    cfg.train_cfg.max_iters = 4
+    generate_tiny_davis(data_root, num_videos=4)
+    # augmentation in the main process (num_workers=0): the hard case
+    cfg = tiny_train_config(data_root, max_iters=4)
     cfg.param_scheduler = [
         dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=2),
         dict(type='CosineAnnealingLR', by_epoch=False, begin=2, end=4, T_max=2, eta_min_ratio=0.1),
     ]
     cfg.default_hooks.checkpoint.interval = 2
-    cfg.default_hooks.logger.interval = 1
-    cfg.randomness = dict(seed=0)
     return cfg
 
 
@@ -88,30 +74,18 @@ def _train(config_file: str, work_dir: str, *options: str) -> subprocess.Popen:
     """Start ``tools/train.py`` in a new process."""
     command = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), config_file]
     command += ['--work-dir', work_dir, *options]
-    path = os.pathsep.join([ROOT, osp.dirname(config_file), os.environ.get('PYTHONPATH', '')])
     return subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=dict(os.environ, PYTHONPATH=path),
+        env=command_env([osp.dirname(config_file)]),
     )
 
 
 def _finish(process: subprocess.Popen) -> tuple:
     output, _ = process.communicate(timeout=600)
     return process.returncode, output
-
-
-def _losses(work_dir: str) -> Dict[int, float]:
-    """Loss per iteration from the scalars the logger wrote (all runs in the work dir)."""
-    losses = {}
-    for path in glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')):
-        with open(path) as f:
-            for line in f:
-                record = json.loads(line)
-                losses[record['step']] = record['loss']
-    return losses
 
 
 def _weights(path: str) -> Dict[str, torch.Tensor]:
@@ -123,10 +97,9 @@ def test_killed_run_resumes_exactly(config: Config, tmp_path) -> None:
     uninterrupted, killed = str(tmp_path / 'A'), str(tmp_path / 'B')
     config_file = str(tmp_path / 'tiny.py')
     config.dump(config_file)
-    (tmp_path / 'kill_hook.py').write_text(KILL_HOOK)
     doomed = config.copy()
-    doomed.custom_imports = dict(imports=['kill_hook'], allow_failed_imports=False)
-    doomed.custom_hooks = config.custom_hooks + [dict(type='KillAfterIterHook', kill_after=3)]
+    kill = dict(type='KillAfterIterHook', kill_after=3)
+    add_custom_hook(doomed, str(tmp_path), 'kill_hook', KILL_HOOK, kill)
     doomed_file = str(tmp_path / 'tiny_killed.py')
     doomed.dump(doomed_file)
 
@@ -147,5 +120,5 @@ def test_killed_run_resumes_exactly(config: Config, tmp_path) -> None:
     assert set(expected) == set(got)
     different: List[str] = [k for k in expected if not torch.equal(expected[k], got[k])]
     assert not different, f'{len(different)} tensors differ, e.g. {different[:3]}'
-    losses_a, losses_c = _losses(uninterrupted), _losses(killed)
+    losses_a, losses_c = logged_losses(uninterrupted), logged_losses(killed)
     assert [losses_a[i] for i in (3, 4)] == [losses_c[i] for i in (3, 4)]

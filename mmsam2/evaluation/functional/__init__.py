@@ -12,6 +12,13 @@ from .davis_measures import (
     sequence_statistics,
 )
 from .mask_sources import as_frames, list_frames, object_masks, read_png, split_id_map
+from .protocols import (
+    PROTOCOL_SCALES,
+    PROTOCOLS,
+    VIDEO_SCORES,
+    summarize_protocol,
+    write_protocol_tables,
+)
 from .result_files import (
     list_result_files,
     write_davis_csvs,
@@ -28,7 +35,6 @@ from .summary import (
 )
 from .video_scores import ObjectScores, davis_video_scores, sav_video_scores, set_seen
 from .vos_eval import (
-    PROTOCOLS,
     evaluate_results,
     evaluate_video_folder,
     load_seen_split,
@@ -41,8 +47,10 @@ __all__ = [
     'DAVIS_GLOBAL_COLUMNS',
     'DAVIS_SEQUENCE_COLUMNS',
     'PROTOCOLS',
+    'PROTOCOL_SCALES',
     'SAV_KEYS',
     'SEEN_UNSEEN_KEYS',
+    'VIDEO_SCORES',
     'ObjectScores',
     'as_frames',
     'boundary_f_measure',
@@ -68,7 +76,9 @@ __all__ = [
     'sequence_statistics',
     'set_seen',
     'split_id_map',
+    'summarize_protocol',
     'write_davis_csvs',
+    'write_protocol_tables',
     'write_result_json',
     'write_sav_csv',
 ]

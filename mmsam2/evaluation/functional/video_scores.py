@@ -14,7 +14,7 @@ frames count:
 """
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -110,6 +110,23 @@ class _FramePair:
         return region_similarity(gt, pred), boundary_f_measure(gt, pred, bound_th)
 
 
+def _evaluated_frames(
+    video: str, gt_frames: Sequence[Frame], pred_frames: Sequence[Frame]
+) -> Iterator[_FramePair]:
+    """The frame pairs both protocols evaluate: all but the first and the last.
+
+    Args:
+        video (str): Video name, for error messages.
+        gt_frames (Sequence[Frame]): Ground-truth frames, (T,).
+        pred_frames (Sequence[Frame]): Predicted frames of the same times, (T,).
+
+    Yields:
+        _FramePair: Frames 1 to T - 2.
+    """
+    for t in range(1, len(gt_frames) - 1):
+        yield _FramePair(gt_frames[t], pred_frames[t], f'{video}, frame {t}')
+
+
 def davis_video_scores(
     video: str,
     gt_frames: Any,
@@ -133,8 +150,7 @@ def davis_video_scores(
     gt_frames, pred_frames = _as_frame_pair(gt_frames, pred_frames)
     obj_ids = davis_object_ids(gt_frames[0]) if len(gt_frames) else []
     scores = {o: [] for o in obj_ids}
-    for t in range(1, len(gt_frames) - 1):
-        pair = _FramePair(gt_frames[t], pred_frames[t], f'{video}, frame {t}')
+    for pair in _evaluated_frames(video, gt_frames, pred_frames):
         for o in obj_ids:
             scores[o].append(pair.score(o, bound_th))
     return [_object_scores(video, o, s) for o, s in scores.items()]
@@ -161,11 +177,9 @@ def sav_video_scores(
         ground truth, scored from its first appearance (in ground truth or
         prediction) on.
     """
-    gt_frames, pred_frames = _as_frame_pair(gt_frames, pred_frames)
     scores: Dict[str, list] = {}
     in_gt = set()
-    for t in range(1, len(gt_frames) - 1):
-        pair = _FramePair(gt_frames[t], pred_frames[t], f'{video}, frame {t}')
+    for pair in _evaluated_frames(video, *_as_frame_pair(gt_frames, pred_frames)):
         gt_present = {o for o, m in pair.gt.items() if m.any()}
         pred_present = {o for o, m in pair.pred.items() if m.any()}
         in_gt |= gt_present

@@ -23,11 +23,16 @@ from .mask_sources import (
     list_dirs,
     list_frames,
 )
-from .result_files import write_davis_csvs, write_result_json, write_sav_csv
-from .summary import davis_summary, sav_summary
-from .video_scores import ObjectScores, davis_video_scores, sav_video_scores, set_seen
+from .protocols import (
+    PROTOCOL_SCALES,
+    PROTOCOLS,
+    VIDEO_SCORES,
+    summarize_protocol,
+    write_protocol_tables,
+)
+from .result_files import write_result_json
+from .video_scores import ObjectScores, set_seen
 
-PROTOCOLS = ('davis', 'sav')
 SeenFlags = Union[bool, Mapping[str, bool]]
 
 
@@ -49,7 +54,7 @@ def evaluate_video_folder(
     Returns:
         List[ObjectScores]: Scores of the video's objects.
     """
-    score_fn = {'davis': davis_video_scores, 'sav': sav_video_scores}[protocol]
+    score_fn = VIDEO_SCORES[protocol]
     gt_dir, pred_dir = osp.join(gt_root, video), osp.join(pred_root, video)
     if not is_per_object_layout(gt_dir):
         frames = list_frames(gt_dir)
@@ -212,20 +217,14 @@ def run_vos_evaluation(
         for video, objects in per_video.items():
             set_seen(objects, seen_of(video))
     objects = [o for video_objects in per_video.values() for o in video_objects]
-    if protocol == 'davis':
-        metrics, rows = davis_summary(objects, official_decay)
-        table = write_davis_csvs(out_dir, metrics, rows, set_name)['per_sequence']
-        scale = 100.0
-    else:
-        metrics, rows = sav_summary(objects)
-        table = write_sav_csv(out_dir, metrics, rows)
-        scale = 1.0
+    metrics, rows = summarize_protocol(protocol, objects, official_decay)
+    table = write_protocol_tables(protocol, out_dir, metrics, rows, set_name)
     write_result_json(
         out_dir,
         benchmark or f'{protocol}-{set_name}',
         protocol,
         metrics,
-        scale,
+        PROTOCOL_SCALES[protocol],
         num_videos=len(per_video),
         num_objects=len(objects),
         per_sequence=table,

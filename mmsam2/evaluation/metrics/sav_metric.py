@@ -1,13 +1,8 @@
 """SAVMetric: J, F and J&F of the SA-V protocol (sam2's ``sav_evaluator.py``)."""
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Optional
 
-from mmsam2.evaluation.functional import (
-    ObjectScores,
-    sav_summary,
-    sav_video_scores,
-    write_sav_csv,
-)
+from mmsam2.evaluation.functional import PROTOCOL_SCALES
 from mmsam2.registry import METRICS
 
 from .vos_metric import VOSMetric
@@ -40,50 +35,9 @@ class SAVMetric(VOSMetric):
 
     default_prefix: Optional[str] = 'sav'
     protocol = 'sav'
-    scale = 1.0
+    scale = PROTOCOL_SCALES[protocol]
 
     def __init__(self, **kwargs) -> None:
         if 'official_decay' in kwargs:
             raise TypeError('SAVMetric reports no decay; official_decay is a VOSMetric option')
         super().__init__(**kwargs)
-
-    def score_video(
-        self, video: str, gt_frames: Sequence[Any], pred_frames: Sequence[Any]
-    ) -> List[ObjectScores]:
-        """Per-object scores of one video, each object from its first appearance.
-
-        Args:
-            video (str): Video name.
-            gt_frames (Sequence[Any]): Ground-truth frames, (T,).
-            pred_frames (Sequence[Any]): Predicted frames, (T,).
-
-        Returns:
-            List[ObjectScores]: The objects present in the evaluated ground truth.
-        """
-        return sav_video_scores(video, gt_frames, pred_frames, self.bound_th)
-
-    def summarize(
-        self, objects: Sequence[ObjectScores]
-    ) -> Tuple[Dict[str, float], List[Dict[str, object]]]:
-        """Global metrics (percent) and per-object rows.
-
-        Args:
-            objects (Sequence[ObjectScores]): All objects of all videos.
-
-        Returns:
-            Tuple[Dict[str, float], List[Dict[str, object]]]: See
-            :func:`~mmsam2.evaluation.functional.sav_summary`.
-        """
-        return sav_summary(objects)
-
-    def write_tables(self, metrics: Dict[str, float], rows: List[Dict[str, object]]) -> str:
-        """Write ``results.csv`` into ``out_dir``.
-
-        Args:
-            metrics (Dict[str, float]): Global metrics.
-            rows (List[Dict[str, object]]): Per-object rows.
-
-        Returns:
-            str: Path of ``results.csv``.
-        """
-        return write_sav_csv(self.out_dir, metrics, rows)

@@ -8,12 +8,13 @@ from mmengine.logging import print_log
 
 from mmsam2.evaluation.functional import (
     BOUND_TH,
+    PROTOCOL_SCALES,
+    VIDEO_SCORES,
     ObjectScores,
     as_frames,
-    davis_summary,
-    davis_video_scores,
     set_seen,
-    write_davis_csvs,
+    summarize_protocol,
+    write_protocol_tables,
     write_result_json,
 )
 from mmsam2.registry import METRICS
@@ -87,9 +88,10 @@ class VOSMetric(BaseMetric):
     """
 
     default_prefix: Optional[str] = 'vos'
+    #: Name of the protocol in :mod:`~mmsam2.evaluation.functional.protocols`.
     protocol = 'davis'
     #: Factor from this metric's values to percent.
-    scale = 100.0
+    scale = PROTOCOL_SCALES[protocol]
 
     def __init__(
         self,
@@ -126,33 +128,34 @@ class VOSMetric(BaseMetric):
         Returns:
             List[ObjectScores]: The video's objects.
         """
-        return davis_video_scores(video, gt_frames, pred_frames, self.bound_th)
+        return VIDEO_SCORES[self.protocol](video, gt_frames, pred_frames, self.bound_th)
 
     def summarize(
         self, objects: Sequence[ObjectScores]
     ) -> Tuple[Dict[str, float], List[Dict[str, object]]]:
-        """Global metrics and per-sequence rows.
+        """Global metrics and per-sequence (DAVIS) or per-object (SA-V) rows.
 
         Args:
             objects (Sequence[ObjectScores]): All objects of all videos.
 
         Returns:
             Tuple[Dict[str, float], List[Dict[str, object]]]: See
-            :func:`~mmsam2.evaluation.functional.davis_summary`.
+            :func:`~mmsam2.evaluation.functional.davis_summary` and
+            :func:`~mmsam2.evaluation.functional.sav_summary`.
         """
-        return davis_summary(objects, self.official_decay)
+        return summarize_protocol(self.protocol, objects, self.official_decay)
 
     def write_tables(self, metrics: Dict[str, float], rows: List[Dict[str, object]]) -> str:
         """Write the protocol's CSV files into ``out_dir``.
 
         Args:
             metrics (Dict[str, float]): Global metrics.
-            rows (List[Dict[str, object]]): Per-sequence rows.
+            rows (List[Dict[str, object]]): Per-sequence or per-object rows.
 
         Returns:
-            str: Path of the per-sequence table.
+            str: Path of the per-sequence table (DAVIS) or ``results.csv`` (SA-V).
         """
-        return write_davis_csvs(self.out_dir, metrics, rows, self.set_name)['per_sequence']
+        return write_protocol_tables(self.protocol, self.out_dir, metrics, rows, self.set_name)
 
     def process(self, data_batch: Any, data_samples: Sequence[Dict[str, Any]]) -> None:
         """Score each video of the batch and keep its per-frame scores.

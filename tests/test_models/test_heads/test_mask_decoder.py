@@ -1,6 +1,6 @@
 """Tests of the mask decoder (shapes, options and parity with Meta's)."""
 
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import pytest
 import torch
@@ -14,16 +14,6 @@ DIM = 256
 EMBED = 16  # image 256 -> 16 x 16 embedding, 64 x 64 masks
 BATCH, TOKENS = 2, 4
 TOL = 1e-5
-
-
-@pytest.fixture(autouse=True, scope='module')
-def single_thread() -> Iterator[None]:
-    """Run single-threaded: faster for these small tensors and no OpenMP
-    oversubscription on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _inputs(batch: int = BATCH, image_batch: Optional[int] = None) -> Dict:

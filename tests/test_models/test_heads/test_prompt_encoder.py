@@ -1,6 +1,6 @@
 """Tests of the prompt encoder and its random Fourier position encoding."""
 
-from typing import Iterator, Tuple
+from typing import Tuple
 
 import pytest
 import torch
@@ -15,16 +15,6 @@ IMAGE_SIZE = (256, 256)
 EMBED_SIZE = (16, 16)
 BATCH = 2
 TOL = 1e-5
-
-
-@pytest.fixture(autouse=True, scope='module')
-def single_thread() -> Iterator[None]:
-    """Run single-threaded: faster for these small tensors and no OpenMP
-    oversubscription on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _encoder() -> PromptEncoder:

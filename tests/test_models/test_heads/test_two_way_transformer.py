@@ -1,6 +1,6 @@
 """Tests of the two-way transformer of the mask decoder."""
 
-from typing import Iterator, Tuple
+from typing import Tuple
 
 import pytest
 import torch
@@ -13,16 +13,6 @@ from mmsam2.registry import MODELS
 DIM, HEADS, MLP_DIM = 64, 4, 128
 BATCH, TOKENS, SIZE = 2, 7, 8
 TOL = 1e-5
-
-
-@pytest.fixture(autouse=True, scope='module')
-def single_thread() -> Iterator[None]:
-    """Run single-threaded: faster for these small tensors and no OpenMP
-    oversubscription on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _inputs(pe_batch: int = 1) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

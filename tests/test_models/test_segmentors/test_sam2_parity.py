@@ -7,26 +7,18 @@ which memory attention, the memory encoder and object pointers all take part
 (a correction click on frame 3 adds a second conditioning frame).
 """
 
-import os.path as osp
-from typing import Dict, List
+from typing import Dict, Iterator, List
 
 import pytest
 import torch
-from meta_reference import build_meta_model
+from parity_helpers import ARCHS, meta_and_ours, report_worst
 
-from mmsam2.apis import init_model
 from mmsam2.models.segmentors import ImageFeatures
 from mmsam2.structures import MemoryBank, PointPrompts
 
-CONFIG_DIR = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs')
 IMAGE_SIZE = 256
 TOL = 1e-4
-ARCHS = {'tiny': 't', 'small': 's', 'base_plus': 'b+', 'large': 'l'}
 CASES = [(v, a) for v in ('sam2', 'sam2.1') for a in ARCHS]
-
-
-def _config(version: str, arch: str) -> str:
-    return osp.join(CONFIG_DIR, version, f'{version}_hiera-{ARCHS[arch]}.py')
 
 
 def _max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -35,20 +27,9 @@ def _max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 @pytest.fixture(scope='module')
-def worst() -> Dict[str, float]:
+def worst() -> Iterator[Dict[str, float]]:
     """Worst difference per config, printed at the end of the module."""
-    record: Dict[str, float] = {}
-    yield record
-    for name, value in record.items():
-        print(f'parity {name}: max abs diff {value:.3e}')
-
-
-def _pair(version: str, arch: str):
-    torch.manual_seed(0)
-    meta = build_meta_model(version, arch, IMAGE_SIZE)
-    ours = init_model(_config(version, arch), cfg_options={'model.image_size': IMAGE_SIZE})
-    ours.load_state_dict(meta.state_dict())
-    return meta, ours
+    yield from report_worst('parity')
 
 
 def _meta_features(meta, images: torch.Tensor):
@@ -86,7 +67,7 @@ def _compare_heads(meta_out, ours_out) -> float:
 @pytest.mark.parametrize('version,arch', CASES)
 @torch.no_grad()
 def test_model_parity(version: str, arch: str, worst: Dict[str, float]) -> None:
-    meta, ours = _pair(version, arch)
+    meta, ours = meta_and_ours(IMAGE_SIZE, version, arch)
     diffs: List[float] = []
     torch.manual_seed(1)
     frames = torch.randn(7, 1, 3, IMAGE_SIZE, IMAGE_SIZE)
