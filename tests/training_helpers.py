@@ -15,6 +15,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
+from mmsam2.apis import init_model
 from mmsam2.datasets import generate_synthetic_vos
 from mmsam2.models.segmentors import SAM2Train
 from mmsam2.registry import MODELS
@@ -257,6 +258,33 @@ def run_command(
         env=command_env(python_path, **env),
     )
     return done.returncode, done.stdout
+
+
+def synthetic_vos_checkpoint(
+    tmp, config: str, num_videos: int, num_frames: int, seed: int
+) -> Tuple[str, str]:
+    """Synthetic DAVIS-layout videos (one held out) and random 64-px weights for a test config.
+
+    Args:
+        tmp (pathlib.Path): Empty folder to write into.
+        config (str): The VOS test config whose model is saved.
+        num_videos (int): Training videos (plus one validation video).
+        num_frames (int): Frames per video.
+        seed (int): Seed of the generator.
+
+    Returns:
+        Tuple[str, str]: The data root and the checkpoint path.
+    """
+    data = str(tmp / 'synthetic')
+    generate_synthetic_vos(
+        data, 'davis', num_videos=num_videos, num_frames=num_frames, size=(48, 64), seed=seed,
+        num_val_videos=1,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    model = init_model(config, cfg_options={'model.image_size': 64})
+    checkpoint = str(tmp / 'model.pth')
+    torch.save({'state_dict': model.state_dict()}, checkpoint)
+    return data, checkpoint
 
 
 def run_test_tool(config: str, checkpoint: str, work_dir: str, *options: str) -> str:

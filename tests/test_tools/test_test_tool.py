@@ -6,12 +6,9 @@ import os.path as osp
 import av
 import numpy as np
 import pytest
-import torch
-from training_helpers import run_test_tool
+from training_helpers import run_test_tool, synthetic_vos_checkpoint
 
-from mmsam2.apis import init_model
 from mmsam2.datasets.mask_io import read_palette_mask
-from mmsam2.datasets.synthetic import generate_synthetic_vos
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CONFIG = osp.join(ROOT, 'configs', 'sam2.1_vos', 'sam2.1_hiera-t_vos_synthetic-val.py')
@@ -20,14 +17,7 @@ CONFIG = osp.join(ROOT, 'configs', 'sam2.1_vos', 'sam2.1_hiera-t_vos_synthetic-v
 @pytest.fixture(scope='module')
 def vos_run(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp('vos')
-    data = str(tmp / 'synthetic')
-    generate_synthetic_vos(
-        data, 'davis', num_videos=3, num_frames=6, size=(48, 64), seed=3, num_val_videos=1
-    )
-    torch.manual_seed(0)
-    model = init_model(CONFIG, cfg_options={'model.image_size': 64})
-    ckpt = str(tmp / 'model.pth')
-    torch.save({'state_dict': model.state_dict()}, ckpt)
+    data, ckpt = synthetic_vos_checkpoint(tmp, CONFIG, num_videos=3, num_frames=6, seed=3)
     work = str(tmp / 'work')
     log = run_test_tool(
         CONFIG,

@@ -7,10 +7,8 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
-from training_helpers import run_test_tool
+from training_helpers import run_test_tool, synthetic_vos_checkpoint
 
-from mmsam2.apis import init_model
-from mmsam2.datasets.synthetic import generate_synthetic_vos
 from mmsam2.engine.test_setup import configure_test_run
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -21,14 +19,7 @@ CONFIG = osp.join(ROOT, 'configs', 'sam2.1_vos', 'sam2.1_hiera-t_vos_synthetic-v
 def vos_data(tmp_path_factory) -> dict:
     """One synthetic DAVIS-layout validation video and a random 64-px checkpoint."""
     tmp = tmp_path_factory.mktemp('vos_amp')
-    data = str(tmp / 'synthetic')
-    generate_synthetic_vos(
-        data, 'davis', num_videos=2, num_frames=5, size=(48, 64), seed=5, num_val_videos=1
-    )
-    torch.manual_seed(0)
-    model = init_model(CONFIG, cfg_options={'model.image_size': 64})
-    checkpoint = str(tmp / 'model.pth')
-    torch.save({'state_dict': model.state_dict()}, checkpoint)
+    data, checkpoint = synthetic_vos_checkpoint(tmp, CONFIG, num_videos=2, num_frames=5, seed=5)
     return dict(data=data, checkpoint=checkpoint, tmp=tmp)
 
 
