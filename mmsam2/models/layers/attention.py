@@ -9,6 +9,7 @@ import torch.nn.functional as F
 
 from .fused_linear import linear_act
 from .rope import apply_rope, apply_rope_real, axial_rope_angles, rope_cos_sin, rope_rotations
+from .value_folded_attention import attend_narrow_values
 
 # A complex float32 rotation table, or (cos, sin) tables in a half dtype.
 RopeTable = Union[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]]
@@ -54,20 +55,35 @@ class Attention(nn.Module):
         """(B, N, C) -> (B, heads, N, C // heads)."""
         return x.unflatten(-1, (self.num_heads, -1)).transpose(1, 2)
 
-    def _project(
-        self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor
-    ) -> Tuple[torch.Tensor, ...]:
+    def _project_qk(self, q: torch.Tensor, k: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Project and split queries and keys into heads (B, heads, N, C // heads)."""
         return (
             self._split_heads(linear_act(q, self.q_proj)),
             self._split_heads(linear_act(k, self.k_proj)),
-            self._split_heads(linear_act(v, self.v_proj)),
+        )
+
+    def _fold_values(self, v: torch.Tensor) -> bool:
+        """Whether to apply ``v_proj`` after the attention (inference on the CPU
+        with values narrower than a head; see
+        :mod:`~mmsam2.models.layers.value_folded_attention`)."""
+        return (
+            v.device.type == 'cpu'
+            and not torch.is_grad_enabled()
+            and self.kv_in_dim < self.internal_dim // self.num_heads
+            and not (self.training and self.dropout_p > 0)
         )
 
     def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-        if q.shape[0] != k.shape[0]:  # one set of queries shared by every key batch
-            q = q.expand(k.shape[0], *q.shape[1:])
-        dropout_p = self.dropout_p if self.training else 0.0
-        out = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p)
+        """Attention of projected heads to unprojected values ``v`` (B, Nk,
+        kv_in_dim), then ``out_proj``."""
+        if self._fold_values(v):
+            out = attend_narrow_values(q, k, v, self.v_proj.weight, self.v_proj.bias)
+        else:
+            v = self._split_heads(linear_act(v, self.v_proj))
+            if q.shape[0] != k.shape[0]:  # one set of queries shared by every key batch
+                q = q.expand(k.shape[0], *q.shape[1:])
+            dropout_p = self.dropout_p if self.training else 0.0
+            out = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p)
         return linear_act(out.transpose(1, 2).flatten(2), self.out_proj)
 
     def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
@@ -82,7 +98,7 @@ class Attention(nn.Module):
         Returns:
             torch.Tensor: Output (B, Nq, embedding_dim).
         """
-        return self._attend(*self._project(q, k, v))
+        return self._attend(*self._project_qk(q, k), v)
 
 
 class RoPEAttention(Attention):
@@ -170,7 +186,7 @@ class RoPEAttention(Attention):
         Returns:
             torch.Tensor: Output (B, H*W, embedding_dim).
         """
-        q, k, v = self._project(q, k, v)
+        q, k = self._project_qk(q, k)
         if feat_size is None:
             side = math.isqrt(q.shape[-2])
             if side * side != q.shape[-2]:
