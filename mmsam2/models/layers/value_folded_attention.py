@@ -27,12 +27,13 @@ CHUNK_BYTES = 32 * 2**20
 def _attend_blocks(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, out: torch.Tensor) -> None:
     """out = softmax(q k^T) v for (N, D) q, (M, D) k, (M, E) v, a block of queries at a time.
 
-    Blocks are a multiple of 64 rows and the keys are transposed into a
-    contiguous (D, M) matrix: oneDNN's bfloat16 products are up to 1.5x
-    slower on other row counts or on a transposed view.
+    Blocks are a multiple of 64 rows, and half-precision keys are transposed
+    into a contiguous (D, M) matrix: oneDNN's bfloat16 products are up to
+    1.5x slower on other row counts or on a transposed view (float32 ones
+    are not, and the copy would cost more than it saves).
     """
     rows = max(64, CHUNK_BYTES // (k.shape[0] * k.element_size()) // 64 * 64)
-    keys_t = k.t().contiguous()
+    keys_t = k.t() if k.element_size() >= 4 else k.t().contiguous()
     weights = q.new_empty(min(rows, q.shape[0]), k.shape[0])
     for start in range(0, q.shape[0], rows):
         block = weights[: min(rows, q.shape[0] - start)]
