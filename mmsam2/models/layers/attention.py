@@ -8,8 +8,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .fused_linear import linear_act
-from .rope import apply_rope, apply_rope_real, axial_rope_angles, rope_cos_sin, rope_rotations
-from .value_folded_attention import attend_narrow_values
+from .rope import (
+    apply_rope,
+    apply_rope_real,
+    axial_rope_angles,
+    rope_cos_sin,
+    rope_rotations,
+    rotate_channels_first_,
+)
+from .value_folded_attention import attend_narrow_values, keys_for_products
 
 # A complex float32 rotation table, or (cos, sin) tables in a half dtype.
 RopeTable = Union[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]]
@@ -77,7 +84,7 @@ class Attention(nn.Module):
         """Attention of projected heads to unprojected values ``v`` (B, Nk,
         kv_in_dim), then ``out_proj``."""
         if self._fold_values(v):
-            out = attend_narrow_values(q, k, v, self.v_proj.weight, self.v_proj.bias)
+            out = self._attend_folded(q, keys_for_products(k), v)
         else:
             v = self._split_heads(linear_act(v, self.v_proj))
             if q.shape[0] != k.shape[0]:  # one set of queries shared by every key batch
@@ -85,6 +92,12 @@ class Attention(nn.Module):
             dropout_p = self.dropout_p if self.training else 0.0
             out = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p)
         return linear_act(out.transpose(1, 2).flatten(2), self.out_proj)
+
+    def _attend_folded(
+        self, q: torch.Tensor, keys_t: torch.Tensor, v: torch.Tensor
+    ) -> torch.Tensor:
+        """:func:`attend_narrow_values` with this layer's ``v_proj`` (B, heads, Nq, C)."""
+        return attend_narrow_values(q, keys_t, v, self.v_proj.weight, self.v_proj.bias)
 
     def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         """Attend queries to keys/values.
@@ -186,7 +199,6 @@ class RoPEAttention(Attention):
         Returns:
             torch.Tensor: Output (B, H*W, embedding_dim).
         """
-        q, k = self._project_qk(q, k)
         if feat_size is None:
             side = math.isqrt(q.shape[-2])
             if side * side != q.shape[-2]:
@@ -194,14 +206,59 @@ class RoPEAttention(Attention):
                     f'{q.shape[-2]} query tokens are not a square grid; pass feat_size=(H, W)'
                 )
             feat_size = (side, side)
-        table = self._rope_table(feat_size[0], feat_size[1], q.device, q.dtype)
         num_k_rope = k.shape[-2] - num_k_exclude_rope
         if num_k_rope != q.shape[-2] and not self.rope_k_repeat:
             raise ValueError('keys and queries differ in length; set rope_k_repeat')
+        q = self._split_heads(linear_act(q, self.q_proj))
+        table = self._rope_table(feat_size[0], feat_size[1], q.device, q.dtype)
         q = self._rotate(q, table)
+        if isinstance(table, tuple) and self._fold_values(v):
+            keys_t = self._rotated_keys_channels_first(k, feat_size, num_k_rope, q.dtype)
+            out = self._attend_folded(q, keys_t, v)
+            return linear_act(out.transpose(1, 2).flatten(2), self.out_proj)
+        k = self._split_heads(linear_act(k, self.k_proj))
         if num_k_exclude_rope == 0:
             k = self._rotate(k, table)
         elif num_k_rope > 0:
             # k is the fresh output of k_proj: rotate the spatial keys in place
             self._rotate(k[:, :, :num_k_rope], table, out=k[:, :, :num_k_rope])
         return self._attend(q, k, v)
+
+    def _rotated_keys_channels_first(
+        self, k: torch.Tensor, feat_size: Tuple[int, int], num_rope: int, dtype: torch.dtype
+    ) -> torch.Tensor:
+        """Project and rotate half-precision keys straight into (B, heads, D, Nk).
+
+        That is the layout the value-folded attention multiplies with, so the
+        projected keys need not be transposed in memory.
+
+        Args:
+            k (torch.Tensor): Key inputs (B, Nk, kv_in_dim).
+            feat_size (Tuple[int, int]): Query grid (H, W) of the RoPE table.
+            num_rope (int): Leading keys to rotate.
+            dtype (torch.dtype): Compute dtype.
+
+        Returns:
+            torch.Tensor: Keys (B, heads, D, Nk), contiguous.
+        """
+        weight, bias = self.k_proj.weight.to(dtype), self.k_proj.bias.to(dtype)
+        inputs = k.to(dtype).transpose(1, 2)  # (B, kv_in_dim, Nk)
+        keys_t = torch.baddbmm(
+            bias.view(1, -1, 1), weight.expand(k.shape[0], -1, -1), inputs
+        ).unflatten(1, (self.num_heads, -1))
+        if num_rope > 0:
+            cos_t, sin_t = self._channels_first_table(*feat_size, k.device, dtype)
+            rotate_channels_first_(keys_t[..., :num_rope], cos_t, sin_t)
+        return keys_t
+
+    def _channels_first_table(
+        self, height: int, width: int, device: torch.device, dtype: torch.dtype
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The (cos, sin) tables of :meth:`_rope_table` transposed to (dim, M), cached."""
+        key = (height, width, device, dtype, 'channels_first')
+        table = self._tables.get(key)
+        if table is None:
+            cos, sin = self._rope_table(height, width, device, dtype)
+            table = (cos.t().contiguous(), sin.t().contiguous())
+            self._tables[key] = table
+        return table

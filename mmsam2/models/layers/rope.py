@@ -112,3 +112,20 @@ def apply_rope_real(
         return out.copy_(torch.addcmul(rotated, swapped, sin).reshape(x.shape))
     torch.addcmul(rotated, swapped, sin, out=out.view(grouped.shape))
     return out
+
+
+def rotate_channels_first_(x: torch.Tensor, cos_t: torch.Tensor, sin_t: torch.Tensor) -> None:
+    """:func:`apply_rope_real` in place on tokens stored channels first.
+
+    Args:
+        x (torch.Tensor): Tokens (..., dim, N), rotated in place; N may be a
+            multiple of the table length M (the tables are then broadcast).
+        cos_t (torch.Tensor): Cosine table transposed, (dim, M).
+        sin_t (torch.Tensor): Signed sine table transposed, (dim, M).
+    """
+    dim, m = cos_t.shape
+    if x.shape[-1] % m != 0:
+        raise ValueError(f'{x.shape[-1]} tokens cannot be tiled by a RoPE table of {m}')
+    pairs = x.unflatten(-1, (-1, m)).unflatten(-3, (dim // 2, 2))  # (..., dim/2, 2, r, M)
+    cos_t, sin_t = (t.view(dim // 2, 2, 1, m) for t in (cos_t, sin_t))
+    torch.addcmul(pairs * cos_t, pairs.flip(-3), sin_t, out=pairs)

@@ -24,17 +24,28 @@ import torch
 CHUNK_BYTES = 32 * 2**20
 
 
-def _attend_blocks(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, out: torch.Tensor) -> None:
-    """out = softmax(q k^T) v for (N, D) q, (M, D) k, (M, E) v, a block of queries at a time.
+def keys_for_products(k: torch.Tensor) -> torch.Tensor:
+    """Keys (..., M, D) as the (..., D, M) operand of :func:`attend_narrow_values`.
 
-    Blocks are a multiple of 64 rows, and half-precision keys are transposed
-    into a contiguous (D, M) matrix: oneDNN's bfloat16 products are up to
-    1.5x slower on other row counts or on a transposed view (float32 ones
-    are not, and the copy would cost more than it saves).
+    Half-precision keys are copied into a contiguous matrix: oneDNN's
+    bfloat16 products are up to 1.5x slower on a transposed view (float32
+    ones are not, and the copy would cost more than it saves).
     """
-    rows = max(64, CHUNK_BYTES // (k.shape[0] * k.element_size()) // 64 * 64)
-    keys_t = k.t() if k.element_size() >= 4 else k.t().contiguous()
-    weights = q.new_empty(min(rows, q.shape[0]), k.shape[0])
+    keys_t = k.transpose(-2, -1)
+    return keys_t if k.element_size() >= 4 else keys_t.contiguous()
+
+
+def _attend_blocks(
+    q: torch.Tensor, keys_t: torch.Tensor, v: torch.Tensor, out: torch.Tensor
+) -> None:
+    """out = softmax(q k^T) v for (N, D) q, (D, M) k^T, (M, E) v, in blocks of queries.
+
+    Blocks are a multiple of 64 rows: oneDNN's bfloat16 products are up to
+    2x slower on other row counts.
+    """
+    num_keys = keys_t.shape[-1]
+    rows = max(64, CHUNK_BYTES // (num_keys * keys_t.element_size()) // 64 * 64)
+    weights = q.new_empty(min(rows, q.shape[0]), num_keys)
     for start in range(0, q.shape[0], rows):
         block = weights[: min(rows, q.shape[0] - start)]
         torch.mm(q[start : start + rows], keys_t, out=block)
@@ -44,7 +55,7 @@ def _attend_blocks(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, out: torch
 
 def attend_narrow_values(
     q: torch.Tensor,
-    k: torch.Tensor,
+    keys_t: torch.Tensor,
     values: torch.Tensor,
     v_weight: torch.Tensor,
     v_bias: Optional[torch.Tensor],
@@ -54,7 +65,8 @@ def attend_narrow_values(
     Args:
         q (torch.Tensor): Queries (B or 1, heads, N, D), already rotated /
             projected; (1, ...) is shared by every key set.
-        k (torch.Tensor): Keys (B, heads, M, D).
+        keys_t (torch.Tensor): Keys channels first (B, heads, D, M), e.g.
+            from :func:`keys_for_products`.
         values (torch.Tensor): Unprojected values (B, M, E), E < D.
         v_weight (torch.Tensor): ``v_proj`` weight (heads * D, E).
         v_bias (torch.Tensor, optional): ``v_proj`` bias (heads * D, ).
@@ -63,7 +75,7 @@ def attend_narrow_values(
         torch.Tensor: Attention output (B, heads, N, D), as if the values had
         been projected first.
     """
-    batch, heads = k.shape[:2]
+    batch, heads = keys_t.shape[:2]
     dtype = q.dtype
     scale = q.shape[-1] ** -0.5
     values = values.to(dtype)
@@ -71,7 +83,7 @@ def attend_narrow_values(
     for b in range(batch):
         for h in range(heads):
             query = q[min(b, q.shape[0] - 1), h] * scale
-            _attend_blocks(query, k[b, h], values[b], narrow[b, h])
+            _attend_blocks(query, keys_t[b, h], values[b], narrow[b, h])
     weight = v_weight.to(dtype).unflatten(0, (heads, -1))  # (heads, D, E)
     out = torch.einsum('bhne,hde->bhnd', narrow, weight)
     if v_bias is not None:

@@ -10,6 +10,7 @@ from mmsam2.models.layers.rope import (
     axial_rope_angles,
     rope_cos_sin,
     rope_rotations,
+    rotate_channels_first_,
 )
 
 
@@ -29,6 +30,33 @@ def test_real_rotation_into_a_slice() -> None:
     apply_rope_real(y[:, :, :16], cos, sin, out=y[:, :, :16])
     torch.testing.assert_close(y[:, :, :16], apply_rope(x[:, :, :16], rope_rotations(angles)))
     assert torch.equal(y[:, :, 16:], x[:, :, 16:])  # tokens after the grid untouched
+
+
+def test_channels_first_rotation_in_place() -> None:
+    angles = axial_rope_angles(16, 4, 4)
+    cos, sin = rope_cos_sin(angles, torch.float32)
+    x = torch.randn(2, 1, 2 * 16 + 3, 16)  # two grids and three unrotated tokens
+    keys_t = x.transpose(-2, -1).contiguous()
+    rotate_channels_first_(keys_t[..., :32], cos.t().contiguous(), sin.t().contiguous())
+    expected = apply_rope(x[:, :, :32], rope_rotations(angles))
+    torch.testing.assert_close(keys_t[..., :32].transpose(-2, -1), expected)
+    assert torch.equal(keys_t[..., 32:], x[:, :, 32:].transpose(-2, -1))
+    with pytest.raises(ValueError, match='cannot be tiled'):
+        rotate_channels_first_(keys_t[..., :30], cos.t(), sin.t())
+
+
+def test_bf16_cross_attention_projects_keys_channels_first() -> None:
+    """bf16 memory cross-attention (keys built channels first, v_proj after the
+    softmax) agrees with the float32 layer as closely as the usual bf16 path."""
+    torch.manual_seed(0)
+    layer = RoPEAttention(32, 1, kv_in_dim=8, rope_k_repeat=True, feat_sizes=(4, 4)).eval()
+    q, k, v = torch.randn(2, 16, 32), torch.randn(2, 3 * 16 + 2, 8), torch.randn(2, 3 * 16 + 2, 8)
+    expected = layer(q, k, v, num_k_exclude_rope=2).detach()
+    with torch.no_grad(), torch.autocast('cpu', torch.bfloat16):
+        assert layer._fold_values(v)
+        out = layer(q, k, v, num_k_exclude_rope=2)
+    assert out.dtype == torch.bfloat16
+    torch.testing.assert_close(out.float(), expected, atol=0.02, rtol=0.02)
 
 
 def test_bf16_tables_and_tokens() -> None:
