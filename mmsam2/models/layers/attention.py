@@ -62,12 +62,13 @@ class Attention(nn.Module):
         """(B, N, C) -> (B, heads, N, C // heads)."""
         return x.unflatten(-1, (self.num_heads, -1)).transpose(1, 2)
 
-    def _project_qk(self, q: torch.Tensor, k: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        """Project and split queries and keys into heads (B, heads, N, C // heads)."""
-        return (
-            self._split_heads(linear_act(q, self.q_proj)),
-            self._split_heads(linear_act(k, self.k_proj)),
-        )
+    def _heads(self, x: torch.Tensor, proj: nn.Linear) -> torch.Tensor:
+        """Project (B, N, C_in) tokens and split them into heads (B, heads, N, C // heads)."""
+        return self._split_heads(linear_act(x, proj))
+
+    def _output(self, out: torch.Tensor) -> torch.Tensor:
+        """Merge heads (B, heads, N, C // heads) and apply ``out_proj``."""
+        return linear_act(out.transpose(1, 2).flatten(2), self.out_proj)
 
     def _fold_values(self, v: torch.Tensor) -> bool:
         """Whether to apply ``v_proj`` after the attention (inference on the CPU
@@ -86,12 +87,12 @@ class Attention(nn.Module):
         if self._fold_values(v):
             out = self._attend_folded(q, keys_for_products(k), v)
         else:
-            v = self._split_heads(linear_act(v, self.v_proj))
+            v = self._heads(v, self.v_proj)
             if q.shape[0] != k.shape[0]:  # one set of queries shared by every key batch
                 q = q.expand(k.shape[0], *q.shape[1:])
             dropout_p = self.dropout_p if self.training else 0.0
             out = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p)
-        return linear_act(out.transpose(1, 2).flatten(2), self.out_proj)
+        return self._output(out)
 
     def _attend_folded(
         self, q: torch.Tensor, keys_t: torch.Tensor, v: torch.Tensor
@@ -111,7 +112,7 @@ class Attention(nn.Module):
         Returns:
             torch.Tensor: Output (B, Nq, embedding_dim).
         """
-        return self._attend(*self._project_qk(q, k), v)
+        return self._attend(self._heads(q, self.q_proj), self._heads(k, self.k_proj), v)
 
 
 class RoPEAttention(Attention):
@@ -209,14 +210,13 @@ class RoPEAttention(Attention):
         num_k_rope = k.shape[-2] - num_k_exclude_rope
         if num_k_rope != q.shape[-2] and not self.rope_k_repeat:
             raise ValueError('keys and queries differ in length; set rope_k_repeat')
-        q = self._split_heads(linear_act(q, self.q_proj))
+        q = self._heads(q, self.q_proj)
         table = self._rope_table(feat_size[0], feat_size[1], q.device, q.dtype)
         q = self._rotate(q, table)
         if isinstance(table, tuple) and self._fold_values(v):
             keys_t = self._rotated_keys_channels_first(k, feat_size, num_k_rope, q.dtype)
-            out = self._attend_folded(q, keys_t, v)
-            return linear_act(out.transpose(1, 2).flatten(2), self.out_proj)
-        k = self._split_heads(linear_act(k, self.k_proj))
+            return self._output(self._attend_folded(q, keys_t, v))
+        k = self._heads(k, self.k_proj)
         if num_k_exclude_rope == 0:
             k = self._rotate(k, table)
         elif num_k_rope > 0:

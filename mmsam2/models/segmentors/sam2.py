@@ -444,17 +444,7 @@ class SAM2(BaseModel):
     ) -> SAMHeadOutput:
         """Run the prompt encoder and mask decoder; keep the mask of highest IoU.
 
-        Args:
-            backbone_features (torch.Tensor): (B, C, S/16, S/16) features
-                (memory-conditioned when tracking).
-            point_inputs (PointPrompts, optional): Clicks in input pixels.
-                Defaults to None (a padding point).
-            mask_inputs (torch.Tensor, optional): Mask prompt (B, 1, h, w),
-                logits or probabilities; resized to the prompt encoder's mask
-                size if needed. Defaults to None.
-            high_res_features (List[torch.Tensor], optional): Projected stride
-                4 and 8 maps. Defaults to None.
-            multimask_output (bool): Predict 3 masks. Defaults to False.
+        Arguments are those of :meth:`decode_masks`.
 
         Returns:
             SAMHeadOutput: masks (B, M, S/4, S/4) and (B, M, S, S), IoUs (B, M),
@@ -478,11 +468,13 @@ class SAM2(BaseModel):
         """Run the prompt encoder and mask decoder, keeping every candidate mask.
 
         Args:
-            backbone_features (torch.Tensor): (B, C, S/16, S/16) features.
+            backbone_features (torch.Tensor): (B, C, S/16, S/16) features
+                (memory-conditioned when tracking).
             point_inputs (PointPrompts, optional): Clicks in input pixels.
                 Defaults to None (a padding point).
-            mask_inputs (torch.Tensor, optional): Mask prompt (B, 1, h, w).
-                Defaults to None.
+            mask_inputs (torch.Tensor, optional): Mask prompt (B, 1, h, w),
+                logits or probabilities; resized to the prompt encoder's mask
+                size if needed. Defaults to None.
             high_res_features (List[torch.Tensor], optional): Projected stride
                 4 and 8 maps. Defaults to None.
             multimask_output (bool): Predict 3 masks. Defaults to False.
