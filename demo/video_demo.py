@@ -20,7 +20,7 @@ from mmengine.config import DictAction
 
 from mmsam2.apis import SAM2VideoPredictor
 from mmsam2.apis.video_demo_runner import parse_box_prompt, parse_point_prompt, run_video_demo
-from mmsam2.engine.amp import AMP_DTYPES, inference_autocast
+from mmsam2.engine.amp import add_amp_args, amp_dtype_arg, inference_autocast
 
 
 def _argparse_type(parse):
@@ -57,10 +57,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--reverse', action='store_true', help='also track backwards')
     parser.add_argument('--out-dir', required=True, help='output folder')
     parser.add_argument('--device', default='cpu', help='device, e.g. cpu or cuda:0')
-    parser.add_argument('--amp', action='store_true', help='track under bfloat16 autocast')
-    parser.add_argument(
-        '--amp-dtype', choices=AMP_DTYPES, default='bfloat16', help='dtype of --amp (GPU only)'
-    )
+    add_amp_args(parser, 'track', 'float16 needs a GPU')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -79,7 +76,7 @@ def main() -> None:
         args.config, args.checkpoint, args.device, cfg_options=args.cfg_options
     )
     try:
-        autocast = inference_autocast(args.device, args.amp_dtype if args.amp else None)
+        autocast = inference_autocast(args.device, amp_dtype_arg(args))
     except ValueError as err:
         raise SystemExit(f'video_demo.py: {err}') from err
     with autocast:

@@ -17,7 +17,7 @@ import os.path as osp
 from mmengine.runner import Runner
 
 import mmsam2  # noqa: F401  (registers the checkpoint loader)
-from mmsam2.engine.amp import AMP_DTYPES
+from mmsam2.engine.amp import add_amp_args, amp_dtype_arg
 from mmsam2.engine.cli import add_runner_args, load_config, parse_runner_args
 from mmsam2.engine.test_setup import configure_test_run
 
@@ -29,12 +29,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='folder for logs, predictions and metric files')
     parser.add_argument('--out', help='dump the metric results to this pickle file')
     parser.add_argument('--show-dir', help='write overlay videos of the predictions here')
-    parser.add_argument(
-        '--amp', action='store_true', help='test under autocast (bfloat16 on a CPU)'
-    )
-    parser.add_argument(
-        '--amp-dtype', choices=AMP_DTYPES, default='bfloat16', help='dtype of --amp (GPU only)'
-    )
+    add_amp_args(parser, 'test', 'float16 needs a GPU')
     add_runner_args(parser, 'model.image_size=512')
     return parse_runner_args(parser)
 
@@ -53,7 +48,7 @@ def main() -> None:
         config_path=args.config,
         out=args.out,
         show_dir=args.show_dir,
-        amp_dtype=args.amp_dtype if args.amp else None,
+        amp_dtype=amp_dtype_arg(args),
     )
     runner = Runner.from_cfg(cfg)
     runner.test()

@@ -1,5 +1,6 @@
 """Mixed-precision choices shared by the training, test and demo command lines."""
 
+import argparse
 import contextlib
 import warnings
 from typing import ContextManager, Optional, Union
@@ -80,3 +81,27 @@ def inference_autocast(
             stacklevel=2,
         )
     return torch.autocast(device_type, dtype=dtype)
+
+
+def add_amp_args(parser: argparse.ArgumentParser, action: str, dtype_note: str) -> None:
+    """Add ``--amp`` and ``--amp-dtype`` to a tool's parser.
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser.
+        action (str): What runs under autocast, for the help text (e.g.
+            'test', 'track').
+        dtype_note (str): Help on the dtype choice (e.g. 'GPU only').
+    """
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help=f'{action} under autocast (bfloat16 on a CPU, bfloat16 or float16 on a GPU)',
+    )
+    parser.add_argument(
+        '--amp-dtype', choices=AMP_DTYPES, default='bfloat16', help=f'dtype of --amp ({dtype_note})'
+    )
+
+
+def amp_dtype_arg(args: argparse.Namespace) -> Optional[str]:
+    """The autocast dtype a tool's :func:`add_amp_args` options ask for, None without ``--amp``."""
+    return args.amp_dtype if args.amp else None
