@@ -50,13 +50,12 @@ def configure_train_run(
             raise ValueError(f'--amp needs an OptimWrapper, got {cfg.optim_wrapper.type}')
         device = device or default_device()
         amp_torch_dtype(amp_dtype, device)
+        cfg.optim_wrapper.dtype = amp_dtype
         if device == 'cpu':
             # mmengine's AmpOptimWrapper needs a GPU; bfloat16 needs no loss scaling
             cfg.optim_wrapper.type = 'CPUAmpOptimWrapper'
-            cfg.optim_wrapper.dtype = amp_dtype
         else:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.dtype = amp_dtype
             # bfloat16 has float32's range: a constant scale of 1 (inf/nan steps still skipped)
             cfg.optim_wrapper.loss_scale = 'dynamic' if amp_dtype == 'float16' else 1.0
     if resume == 'auto':

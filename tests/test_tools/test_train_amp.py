@@ -98,4 +98,7 @@ def test_cpu_amp_wrapper() -> None:
         assert model(torch.ones(1, 2)).dtype == torch.bfloat16
     assert model.weight.dtype == torch.float32
     state = dict(wrapper.state_dict(), loss_scaler={'scale': 1.0})  # a GPU AMP checkpoint
-    wrapper.load_state_dict(state)
+    state['param_groups'][0]['lr'] = 0.5
+    wrapper.load_state_dict(state)  # the loss scaler is ignored, the optimizer state loaded
+    assert wrapper.get_lr()['lr'] == [0.5]
+    assert 'loss_scaler' not in wrapper.state_dict()

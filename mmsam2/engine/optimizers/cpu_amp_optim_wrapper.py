@@ -22,6 +22,8 @@ class CPUAmpOptimWrapper(OptimWrapper):
     CPU autocast does not need); float16 is refused, as mmengine's
     ``autocast`` does on CPUs. ``tools/train.py --amp`` picks this wrapper
     when no GPU is available and mmengine's ``AmpOptimWrapper`` otherwise.
+    A GPU run's checkpoint resumes here as it is: ``OptimWrapper`` loads
+    its optimizer state and ignores its ``loss_scaler`` entry.
 
     Args:
         dtype (str | torch.dtype): Autocast dtype; only bfloat16. Defaults
@@ -49,13 +51,3 @@ class CPUAmpOptimWrapper(OptimWrapper):
         """
         with super().optim_context(model), torch.autocast('cpu', dtype=self.cast_dtype):
             yield
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        """Load the optimizer state, ignoring the loss scaler of a GPU run's checkpoint.
-
-        Args:
-            state_dict (dict): State of an ``OptimWrapper`` or ``AmpOptimWrapper``.
-        """
-        state_dict = dict(state_dict)
-        state_dict.pop('loss_scaler', None)
-        super().load_state_dict(state_dict)

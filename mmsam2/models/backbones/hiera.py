@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from mmsam2.models.layers import MLP, DropPath, linear_act
+from mmsam2.models.layers.fused_linear import tensor_versions
 from mmsam2.registry import MODELS
 
 ARCH_KEYS = (
@@ -434,12 +435,7 @@ class Hiera(BaseModule):
         params = (self.pos_embed, self.pos_embed_window)
         if torch.is_grad_enabled() and any(p.requires_grad for p in params):
             return self._get_pos_embed(hw).to(dtype)
-        key = (
-            tuple(hw),
-            dtype,
-            torch.is_inference_mode_enabled(),
-            tuple((p.device, p.data_ptr(), p._version) for p in params),
-        )
+        key = (tuple(hw), dtype, torch.is_inference_mode_enabled(), tensor_versions(params))
         cached = self._pos_embed_cache
         if cached is None or cached[0] != key:
             cached = self._pos_embed_cache = (key, self._get_pos_embed(hw).to(dtype).contiguous())

@@ -10,7 +10,7 @@ autograd) and is exactly ``act(layer(x))`` otherwise, so float32 results do
 not change.
 """
 
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -71,10 +71,24 @@ _FUSED_BF16 = _LINEAR_POINTWISE is not None and torch.backends.mkldnn.is_availab
 _FUSED_BF16 = _FUSED_BF16 and _bf16_supported()
 
 
+def tensor_versions(tensors: Sequence[torch.Tensor]) -> tuple:
+    """A key that changes when any of ``tensors`` is replaced, moved or updated
+    in place (an optimizer step, a loaded state dict), for caches of values
+    derived from them.
+
+    Args:
+        tensors (Sequence[torch.Tensor]): The tensors (e.g. parameters).
+
+    Returns:
+        tuple: Their devices, storages and version counters.
+    """
+    return tuple((t.device, t.data_ptr(), t._version) for t in tensors)
+
+
 def _bf16_params(layer: nn.Linear) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
     """bf16 copies of the layer's weight and bias, cached until they change."""
     params = (layer.weight,) if layer.bias is None else (layer.weight, layer.bias)
-    key = tuple((p.data_ptr(), p._version) for p in params)
+    key = tensor_versions(params)
     cached = getattr(layer, '_bf16_params_cache', None)
     if cached is None or cached[0] != key:
         with torch.no_grad():
@@ -89,8 +103,10 @@ def uses_fused_linear(x: torch.Tensor, layer: nn.Linear) -> bool:
     """Whether :func:`linear_act` takes oneDNN's fused path for these inputs."""
     if not _FUSED_BF16 or x.device.type != 'cpu' or compute_dtype(x) != torch.bfloat16:
         return False
-    needs_grad = x.requires_grad or any(p.requires_grad for p in layer.parameters())
-    return not (torch.is_grad_enabled() and needs_grad)
+    if not torch.is_grad_enabled():
+        return True
+    bias_grad = layer.bias is not None and layer.bias.requires_grad
+    return not (x.requires_grad or layer.weight.requires_grad or bias_grad)
 
 
 def linear_act(x: torch.Tensor, layer: nn.Linear, activation: str = 'none') -> torch.Tensor:

@@ -8,13 +8,15 @@ import torch.nn.functional as F
 from mmsam2.models.layers import MLP, autocast_dtype, fused_linear, linear_act
 from mmsam2.models.layers.fused_linear import uses_fused_linear
 
+REFERENCE = {'none': lambda y: y, 'relu': F.relu, 'gelu': F.gelu}
+
 
 @pytest.mark.parametrize('activation', ['none', 'relu', 'gelu'])
 def test_float32_is_exactly_the_layer(activation: str) -> None:
     torch.manual_seed(0)
     layer = nn.Linear(8, 16)
     x = torch.randn(2, 5, 8)
-    reference = {'none': lambda y: y, 'relu': F.relu, 'gelu': F.gelu}[activation]
+    reference = REFERENCE[activation]
     with torch.no_grad():
         assert torch.equal(linear_act(x, layer, activation), reference(layer(x)))
 
@@ -24,7 +26,7 @@ def test_bf16_autocast_close_to_float32(activation: str) -> None:
     torch.manual_seed(0)
     layer = nn.Linear(32, 64)
     x = torch.randn(3, 7, 32)
-    reference = {'none': lambda y: y, 'relu': F.relu, 'gelu': F.gelu}[activation]
+    reference = REFERENCE[activation]
     with torch.no_grad():
         expected = reference(layer(x))
         with torch.autocast('cpu', torch.bfloat16):
@@ -43,6 +45,13 @@ def test_fused_path_only_without_autograd() -> None:
             fused = uses_fused_linear(x, layer)
     assert not uses_fused_linear(x, layer)  # float32
     assert fused == fused_linear._FUSED_BF16  # where oneDNN has bf16
+    layer.requires_grad_(False)  # frozen layer: fused unless the input needs gradients
+    with torch.autocast('cpu', torch.bfloat16):
+        assert uses_fused_linear(x, layer) == fused_linear._FUSED_BF16
+        assert not uses_fused_linear(x.requires_grad_(), layer)
+    layer.bias.requires_grad_(True)
+    with torch.autocast('cpu', torch.bfloat16):
+        assert not uses_fused_linear(x.detach(), layer)
 
 
 def test_bf16_weights_follow_updates() -> None:
