@@ -15,7 +15,7 @@ import argparse
 from mmengine.runner import Runner
 
 import mmsam2  # noqa: F401  (registers the checkpoint loader)
-from mmsam2.engine.amp import AMP_DTYPES
+from mmsam2.engine.amp import add_amp_args
 from mmsam2.engine.cli import add_runner_args, load_config, parse_runner_args
 from mmsam2.engine.train_setup import configure_train_run, init_cpu_distributed
 
@@ -24,17 +24,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='folder for logs and checkpoints')
-    parser.add_argument(
-        '--amp',
-        action='store_true',
-        help='mixed-precision training (bfloat16 autocast on a CPU, bfloat16 or float16 on a GPU)',
-    )
-    parser.add_argument(
-        '--amp-dtype',
-        choices=AMP_DTYPES,
-        default='bfloat16',
-        help='dtype of --amp (float16 needs a GPU and scales the loss)',
-    )
+    add_amp_args(parser, 'train', 'float16 needs a GPU and scales the loss')
     parser.add_argument(
         '--resume',
         nargs='?',
