@@ -7,7 +7,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from training_helpers import CONFIG_DIR, clip_batch
+from training_helpers import CONFIG_DIR, clip_batch, generate_tiny_davis, make_quick_clip_training
 
 from mmsam2.engine.test_setup import configure_test_run
 from mmsam2.models.backbones import check_feature_maps, declared_outputs
@@ -135,21 +135,9 @@ def test_runner_trains_and_tests_a_resnet_sam2(tmp_path) -> None:
     """A few iterations of the ResNet-18 config with mmengine's Runner, then its VOS test."""
     from mmengine.runner import Runner
 
-    from mmsam2.datasets import generate_synthetic_vos
-
     data_root = str(tmp_path / 'data')
-    generate_synthetic_vos(
-        data_root, 'davis', num_videos=4, num_val_videos=1, num_frames=5, size=(48, 64)
-    )
-    cfg = _config('sam2.1_r18-tiny_1xb1-scratch_synthetic.py')
-    cfg.model.update(image_size=64, num_correction_pt_per_frame=2)
-    clips = cfg.train_dataloader.dataset
-    clips.update(num_frames=3, max_num_objects=2)
-    clips.dataset.data_root = data_root
-    for transform in clips.pipeline:
-        if transform.type == 'ClipResize':
-            transform.size = 64
-    cfg.train_dataloader.num_workers = 0
+    generate_tiny_davis(data_root, num_videos=4)
+    cfg = make_quick_clip_training(_config('sam2.1_r18-tiny_1xb1-scratch_synthetic.py'), data_root)
     cfg.train_cfg.max_iters = 2
     cfg.default_hooks.checkpoint.interval = 2
     cfg.work_dir = str(tmp_path / 'work')
