@@ -10,6 +10,7 @@ from typing import List, Tuple
 
 import torch
 from memory_policy_helpers import synthetic_clip, tiny_model, track
+from mmengine.config import Config
 from training_helpers import run_test_tool
 
 from mmsam2.datasets.synthetic import generate_synthetic_vos
@@ -37,7 +38,8 @@ def run_policy_config_test(config: str, folder: str) -> dict:
 
     The set has 1 video of 12 frames (48 x 64) with a distractor; the
     checkpoint is :func:`~memory_policy_helpers.tiny_model` without object
-    bias. The run must succeed.
+    bias. The run must succeed, with the config's memory policy (as dumped
+    in the work dir) and on every video.
 
     Args:
         config (str): A config testing on ``synthetic-hard-davis-val``.
@@ -62,4 +64,8 @@ def run_policy_config_test(config: str, folder: str) -> dict:
     work = osp.join(folder, 'work')
     run_test_tool(config, ckpt, work, '--cfg-options', f'test_dataloader.dataset.data_root={data}')
     with open(osp.join(work, 'vos_results_synthetic-hard-davis-val.json')) as f:
-        return json.load(f)
+        result = json.load(f)
+    used = Config.fromfile(osp.join(work, osp.basename(config))).model.memory_policy
+    assert used == Config.fromfile(config).model.memory_policy
+    assert result['num_videos'] == 1 and result['num_objects'] > 0
+    return result

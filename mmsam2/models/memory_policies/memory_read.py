@@ -89,6 +89,14 @@ class MemoryRead:
     pointers: List[PointerMemory] = field(default_factory=list)
     rows: Optional[torch.Tensor] = None
 
+    def select_rows(self, index: torch.Tensor) -> 'MemoryRead':
+        """The memories of rows ``index`` (R', ) of a whole-batch read (rows may
+        repeat), as a read of R' rows."""
+        return MemoryRead(
+            [memory.select_rows(index) for memory in self.spatial],
+            [pointer.select_rows(index) for pointer in self.pointers],
+        )
+
 
 @dataclass
 class RowMemory:
@@ -154,7 +162,8 @@ def group_row_reads(shared: MemoryRead, rows: Sequence[RowMemory]) -> List[Memor
     reads = []
     for (num_spatial, num_pointers), members in groups.items():
         index = torch.tensor(members)
-        spatial = [memory.select_rows(index) for memory in shared.spatial]
+        read = shared.select_rows(index)
+        spatial, pointers = read.spatial, read.pointers
         for slot in range(num_spatial):
             entries = [rows[i].spatial[slot] for i in members]
             spatial.append(
@@ -164,7 +173,6 @@ def group_row_reads(shared: MemoryRead, rows: Sequence[RowMemory]) -> List[Memor
                     _time_index(entries),
                 )
             )
-        pointers = [pointer.select_rows(index) for pointer in shared.pointers]
         for slot in range(num_pointers):
             entries = [rows[i].pointers[slot] for i in members]
             pointers.append(PointerMemory(_stack_rows(entries, _obj_ptr), _time_index(entries)))

@@ -1,6 +1,6 @@
 """SAM 2's own memory policy: prompted frames plus the most recent frames."""
 
-from typing import TYPE_CHECKING, Dict, List, Optional, Set
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from mmsam2.registry import TASK_UTILS
 from mmsam2.structures import FrameOutput, MemoryBank
@@ -38,7 +38,7 @@ class SAM2MemoryPolicy(BaseMemoryPolicy):
         reverse: bool,
     ) -> List[MemoryRead]:
         """Prompted and recent frames, the same for every object (one read)."""
-        return [self.shared_read(model, frame_idx, memory, num_frames, reverse)]
+        return [self.shared_read(model, frame_idx, memory, num_frames, reverse)[0]]
 
     def shared_read(
         self,
@@ -49,7 +49,7 @@ class SAM2MemoryPolicy(BaseMemoryPolicy):
         reverse: bool,
         recent: bool = True,
         recent_pointers: bool = True,
-    ) -> MemoryRead:
+    ) -> Tuple[MemoryRead, Dict[int, FrameOutput]]:
         """SAM 2's memories of a step, optionally without the recent frames.
 
         Args:
@@ -64,7 +64,9 @@ class SAM2MemoryPolicy(BaseMemoryPolicy):
                 Defaults to True.
 
         Returns:
-            MemoryRead: The read for the whole batch.
+            Tuple[MemoryRead, Dict[int, FrameOutput]]: The read for the whole
+            batch, and the prompted frames left out of attention (they count
+            as tracked frames).
         """
         selected, unselected = select_closest_cond_frames(
             frame_idx, memory.cond_frames, model.max_cond_frames_in_attn
@@ -79,7 +81,7 @@ class SAM2MemoryPolicy(BaseMemoryPolicy):
                 pointers += self._recent_pointers(
                     model, frame_idx, memory, unselected, num_frames, reverse
                 )
-        return MemoryRead(spatial, pointers)
+        return MemoryRead(spatial, pointers), unselected
 
     @staticmethod
     def _recent_memories(

@@ -7,7 +7,6 @@ import torch
 from mmsam2.registry import TASK_UTILS
 from mmsam2.structures import MemoryBank
 
-from ..utils.memory_selection import select_closest_cond_frames
 from .memory_read import MemoryRead, RowMemory, group_row_reads, pick_confident_frames
 from .sam2_memory_policy import SAM2MemoryPolicy
 
@@ -86,7 +85,7 @@ class SelectiveMemoryPolicy(SAM2MemoryPolicy):
         reverse: bool,
     ) -> List[MemoryRead]:
         """Prompted frames and each object's nearest admitted frames."""
-        shared = self.shared_read(
+        shared, unselected = self.shared_read(
             model,
             frame_idx,
             memory,
@@ -94,9 +93,6 @@ class SelectiveMemoryPolicy(SAM2MemoryPolicy):
             reverse,
             recent=False,
             recent_pointers=not self.confident_pointers,
-        )
-        _, unselected = select_closest_cond_frames(
-            frame_idx, memory.cond_frames, model.max_cond_frames_in_attn
         )
         batch = shared.spatial[0].features.shape[0]
         sources = self.frame_sources(frame_idx, memory, unselected, reverse, batch)

@@ -11,7 +11,6 @@ from mmsam2.models.memory_policies import (
     TrackStep,
     admitted_rows,
 )
-from mmsam2.models.utils.memory_selection import select_closest_cond_frames
 from mmsam2.registry import TASK_UTILS
 from mmsam2.structures import FrameOutput, MemoryBank
 
@@ -19,14 +18,6 @@ from .pathways import Pathways, candidate_scores, select_pathways
 
 if TYPE_CHECKING:
     from mmsam2.models.segmentors.sam2 import SAM2, ImageFeatures, MaskCandidates, SAMHeadOutput
-
-
-def _expand_read(read: MemoryRead, owner: torch.Tensor) -> MemoryRead:
-    """A read of B objects repeated for R rows, row r reading object ``owner[r]``."""
-    return MemoryRead(
-        [memory.select_rows(owner) for memory in read.spatial],
-        [pointer.select_rows(owner) for pointer in read.pointers],
-    )
 
 
 @TASK_UTILS.register_module()
@@ -189,17 +180,14 @@ class LongVideoMemoryPolicy(SelectiveMemoryPolicy):
     ) -> List[MemoryRead]:
         """Memories of the running pathways (R rows)."""
         memory, frame_idx, reverse = step.memory, step.frame_idx, step.track_in_reverse
-        shared = self.shared_read(
+        shared, unselected = self.shared_read(
             model, frame_idx, memory, step.num_frames, reverse, recent=False, recent_pointers=False
-        )
-        _, unselected = select_closest_cond_frames(
-            frame_idx, memory.cond_frames, model.max_cond_frames_in_attn
         )
         sources = [
             FrameSource(s.frame_idx, s.output, [s.rows[r] for r in rows.tolist()], s.admitted[rows])
             for s in self.lineage_sources(frame_idx, memory, unselected, reverse, start)
         ]
-        shared = _expand_read(shared, owner)
+        shared = shared.select_rows(owner)
         return self.confident_reads(model, frame_idx, shared, sources, step.num_frames, reverse)
 
     @staticmethod
