@@ -14,11 +14,8 @@ or float16 on a GPU.
 import argparse
 import os.path as osp
 
-from mmengine.runner import Runner
-
-import mmsam2  # noqa: F401  (registers the checkpoint loader)
 from mmsam2.engine.amp import add_amp_args, amp_dtype_arg
-from mmsam2.engine.cli import add_runner_args, load_config, parse_runner_args
+from mmsam2.engine.cli import add_runner_args, build_runner, load_config, parse_runner_args
 from mmsam2.engine.test_setup import configure_test_run
 
 
@@ -50,7 +47,7 @@ def main() -> None:
         show_dir=args.show_dir,
         amp_dtype=amp_dtype_arg(args),
     )
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.test()
 
 

@@ -12,11 +12,8 @@ work dir.
 
 import argparse
 
-from mmengine.runner import Runner
-
-import mmsam2  # noqa: F401  (registers the checkpoint loader)
 from mmsam2.engine.amp import add_amp_args
-from mmsam2.engine.cli import add_runner_args, load_config, parse_runner_args
+from mmsam2.engine.cli import add_runner_args, build_runner, load_config, parse_runner_args
 from mmsam2.engine.train_setup import configure_train_run, init_cpu_distributed
 
 
@@ -47,7 +44,7 @@ def main() -> None:
         resume=args.resume,
     )
     init_cpu_distributed(cfg, args.launcher)  # gloo, for --launcher pytorch without a GPU
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
 
 

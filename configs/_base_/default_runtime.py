@@ -1,4 +1,6 @@
 default_scope = 'mmsam2'
+# mmengine's runner, with checkpoint loads that cannot run code (mmsam2.engine.SafeRunner)
+runner_type = 'mmsam2.SafeRunner'
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

@@ -1,5 +1,6 @@
-"""Runner-level components (hooks, loops, optimizer constructors)."""
+"""Runner-level components (runner, hooks, loops, optimizer constructors)."""
 
 from . import hooks, optimizers
+from .runner import SafeRunner
 
-__all__ = ['hooks', 'optimizers']
+__all__ = ['SafeRunner', 'hooks', 'optimizers']

@@ -12,6 +12,7 @@ from . import (
     segmentors,
     trackers,
 )
+from .utils import safe_pretrained_init  # noqa: F401  (registers 'Pretrained' in mmsam2's scope)
 
 __all__ = [
     'backbones',

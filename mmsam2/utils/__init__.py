@@ -1,12 +1,18 @@
 """Utilities."""
 
 from .checkpoint import (
+    CHECKPOINT_SAFE_GLOBALS,
+    CheckpointError,
     CheckpointMismatchError,
+    CheckpointNotFoundError,
+    UntrustedCheckpointError,
     check_state_dict_matches,
+    checkpoint_with_state_dict,
     convert_meta_sam2_state_dict,
     is_meta_sam2_state_dict,
-    load_local_checkpoint,
-    torch_load,
+    load_checkpoint_file,
+    load_model_weights,
+    local_checkpoint_path,
     unwrap_state_dict,
 )
 from .image_io import read_rgb_image, write_rgb_image
@@ -22,12 +28,18 @@ from .nms import batched_nms, box_area, nms
 from .rle import area_from_rle, coco_encode_rle, mask_to_rle, rle_to_mask
 
 __all__ = [
+    'CHECKPOINT_SAFE_GLOBALS',
+    'CheckpointError',
     'CheckpointMismatchError',
+    'CheckpointNotFoundError',
+    'UntrustedCheckpointError',
     'check_state_dict_matches',
+    'checkpoint_with_state_dict',
     'convert_meta_sam2_state_dict',
     'is_meta_sam2_state_dict',
-    'load_local_checkpoint',
-    'torch_load',
+    'load_checkpoint_file',
+    'load_model_weights',
+    'local_checkpoint_path',
     'unwrap_state_dict',
     'read_rgb_image',
     'write_rgb_image',

@@ -37,7 +37,7 @@ from mmsam2.apis.video_benchmark import (
     benchmark_video_predictor,
     format_benchmark,
 )
-from mmsam2.utils import torch_load, unwrap_state_dict
+from mmsam2.utils import load_checkpoint_file, unwrap_state_dict
 
 TESTS_DIR = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', 'tests')
 
@@ -93,7 +93,7 @@ def build_meta_predictor(cfg: Config, image_size: int, checkpoint: str) -> Any:
         version, cfg.model.backbone.get('arch', 'tiny'), image_size
     )
     if checkpoint is not None:
-        meta.load_state_dict(unwrap_state_dict(torch_load(checkpoint)))
+        meta.load_state_dict(unwrap_state_dict(load_checkpoint_file(checkpoint)))
     return meta
 
 

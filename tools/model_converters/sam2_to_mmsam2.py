@@ -16,9 +16,10 @@ import os.path as osp
 import torch
 
 from mmsam2.utils.checkpoint import (
+    CheckpointError,
     convert_meta_sam2_state_dict,
     is_meta_sam2_state_dict,
-    torch_load,
+    load_checkpoint_file,
     unwrap_state_dict,
 )
 
@@ -28,12 +29,22 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('src', help="Meta's checkpoint (.pt)")
     parser.add_argument('dst', help='output mmsam2 checkpoint (.pth)')
     parser.add_argument('--config', help='verify the result against this config')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='also open a file that needs arbitrary unpickling (it can run code: only for '
+        'files you trust); the output holds tensors only and loads safely',
+    )
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
-    state_dict = unwrap_state_dict(torch_load(args.src, map_location='cpu'))
+    try:
+        checkpoint = load_checkpoint_file(args.src, trust=args.trust_checkpoint)
+    except CheckpointError as err:
+        raise SystemExit(f'error: {err}') from None
+    state_dict = unwrap_state_dict(checkpoint)
     if not is_meta_sam2_state_dict(state_dict):
         raise SystemExit(
             f'{args.src} is not a Meta SAM 2 checkpoint (no image_encoder.trunk.* keys)'

@@ -19,10 +19,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import MMLogger
 from mmengine.model import BaseModule
-from mmengine.runner.checkpoint import CheckpointLoader
 from torch.nn.init import trunc_normal_
 
 from mmsam2.registry import MODELS
+from mmsam2.utils.checkpoint import load_checkpoint_file, unwrap_state_dict
 
 from .hiera import MultiScaleBlock
 
@@ -194,8 +194,8 @@ class PlainViT(BaseModule):
         if not (isinstance(cfg, dict) and cfg.get('type') == 'Pretrained'):
             super().init_weights()
             return
-        ckpt = CheckpointLoader.load_checkpoint(cfg['checkpoint'], map_location='cpu')
-        state_dict = ckpt.get('state_dict', ckpt.get('model', ckpt))
+        ckpt = load_checkpoint_file(cfg['checkpoint'], trust=cfg.get('trust_checkpoint', False))
+        state_dict = unwrap_state_dict(ckpt)
         prefix = cfg.get('prefix')
         if prefix:
             prefix = prefix.rstrip('.') + '.'

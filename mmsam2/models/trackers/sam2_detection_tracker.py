@@ -6,11 +6,10 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence,
 from mmdet.structures import TrackDataSample
 from mmengine.model import BaseModel
 from mmengine.registry import DefaultScope
-from mmengine.runner.checkpoint import load_checkpoint
 
 from mmsam2.registry import MODELS
 from mmsam2.structures import VOSVideo
-from mmsam2.utils.checkpoint import is_meta_sam2_state_dict
+from mmsam2.utils.checkpoint import is_meta_sam2_state_dict, load_model_weights
 
 from .detect_and_track import DetectAndTrack, TrackingPolicy
 from .frame_detector import FrameDetector, build_detector, parse_text_prompt
@@ -81,6 +80,9 @@ class SAM2DetTracker(BaseModel):
             Defaults to None.
         sam2_checkpoint (str, optional): SAM 2 checkpoint (mmsam2 or Meta's
             ``.pt``). Defaults to None.
+        trust_checkpoint (bool): Also open checkpoints that need arbitrary
+            unpickling (they can run code; only for files you trust).
+            Defaults to False.
         test_cfg (dict, optional): Outputs of the test step, see
             :data:`DEFAULT_TEST_CFG`. Defaults to None.
         data_preprocessor (dict, optional): Defaults to None (pass-through;
@@ -107,6 +109,7 @@ class SAM2DetTracker(BaseModel):
         predictor_cfg: Optional[dict] = None,
         detector_checkpoint: Optional[str] = None,
         sam2_checkpoint: Optional[str] = None,
+        trust_checkpoint: bool = False,
         test_cfg: Optional[dict] = None,
         data_preprocessor: Optional[dict] = None,
         init_cfg: Optional[dict] = None,
@@ -115,7 +118,7 @@ class SAM2DetTracker(BaseModel):
         self.detector = build_detector(detector)
         with DefaultScope.overwrite_default_scope('mmsam2'):
             self.sam2 = MODELS.build(sam2)
-        dataset_meta = self._load_weights(detector_checkpoint, sam2_checkpoint)
+        dataset_meta = self._load_weights(detector_checkpoint, sam2_checkpoint, trust_checkpoint)
         self.class_names = self._class_names(classes, text_prompt, dataset_meta)
         self.frame_detector = FrameDetector(
             self.detector,
@@ -139,14 +142,16 @@ class SAM2DetTracker(BaseModel):
 
     # ------------------------------------------------------------ building
     def _load_weights(
-        self, detector_checkpoint: Optional[str], sam2_checkpoint: Optional[str]
+        self, detector_checkpoint: Optional[str], sam2_checkpoint: Optional[str], trust: bool
     ) -> Dict[str, Any]:
         """Load the checkpoints given; returns the detector's ``dataset_meta``."""
         if sam2_checkpoint:
-            load_checkpoint(self.sam2, sam2_checkpoint, map_location='cpu')
+            load_model_weights(self.sam2, sam2_checkpoint, strict=False, trust=trust)
         if not detector_checkpoint:
             return {}
-        checkpoint = load_checkpoint(self.detector, detector_checkpoint, map_location='cpu')
+        checkpoint = load_model_weights(
+            self.detector, detector_checkpoint, strict=False, trust=trust
+        )
         return (checkpoint.get('meta') or {}).get('dataset_meta') or {}
 
     @staticmethod
