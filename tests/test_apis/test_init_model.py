@@ -7,6 +7,7 @@ import warnings
 
 import pytest
 import torch
+from checkpoint_helpers import to_meta_layout
 
 from mmsam2.apis import init_model
 from mmsam2.utils import CheckpointMismatchError, convert_meta_sam2_state_dict
@@ -15,23 +16,6 @@ ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 TINY = osp.join(ROOT, 'configs', 'sam2.1', 'sam2.1_hiera-t.py')
 SMALL_20 = osp.join(ROOT, 'configs', 'sam2', 'sam2_hiera-s.py')
 OPTS = {'model.image_size': 128}
-
-
-def _meta_layout(state_dict: dict) -> dict:
-    """Our state dict in Meta's key layout (inverse of the converter)."""
-    inv = {}
-    for key, value in state_dict.items():
-        if key.startswith('backbone.'):
-            key = 'image_encoder.trunk.' + key[len('backbone.') :]
-        elif key.startswith('neck.lateral_convs.'):
-            level, rest = key[len('neck.lateral_convs.') :].split('.', 1)
-            key = f'image_encoder.neck.convs.{3 - int(level)}.conv.{rest}'
-        elif key.startswith('prompt_encoder.'):
-            key = 'sam_prompt_encoder.' + key[len('prompt_encoder.') :]
-        elif key.startswith('mask_decoder.'):
-            key = 'sam_mask_decoder.' + key[len('mask_decoder.') :]
-        inv[key] = value
-    return inv
 
 
 @pytest.fixture(scope='module')
@@ -48,7 +32,7 @@ def test_init_model_builds_eval_model(tiny_model) -> None:
 
 
 def test_meta_checkpoint_loads_directly(tiny_model, tmp_path) -> None:
-    meta_sd = _meta_layout(tiny_model.state_dict())
+    meta_sd = to_meta_layout(tiny_model.state_dict())
     assert convert_meta_sam2_state_dict(meta_sd).keys() == tiny_model.state_dict().keys()
     path = tmp_path / 'sam2.1_hiera_tiny.pt'
     torch.save({'model': meta_sd}, path)
@@ -61,7 +45,7 @@ def test_meta_checkpoint_loads_directly(tiny_model, tmp_path) -> None:
 def test_converter_tool_round_trip(tiny_model, tmp_path) -> None:
     src = tmp_path / 'meta.pt'
     dst = tmp_path / 'out' / 'converted.pth'
-    torch.save({'model': _meta_layout(tiny_model.state_dict())}, src)
+    torch.save({'model': to_meta_layout(tiny_model.state_dict())}, src)
     cmd = [
         sys.executable,
         osp.join(ROOT, 'tools', 'model_converters', 'sam2_to_mmsam2.py'),
@@ -92,7 +76,7 @@ def test_converter_tool_rejects_other_files(tmp_path) -> None:
 
 def test_wrong_checkpoint_gives_one_clear_error(tiny_model, tmp_path) -> None:
     path = tmp_path / 'tiny21.pt'
-    torch.save({'model': _meta_layout(tiny_model.state_dict())}, path)
+    torch.save({'model': to_meta_layout(tiny_model.state_dict())}, path)
     with pytest.raises(CheckpointMismatchError) as err:
         init_model(SMALL_20, str(path), cfg_options=OPTS)
     msg = str(err.value)

@@ -19,6 +19,7 @@ from typing import Tuple
 
 import pytest
 import torch
+from checkpoint_helpers import to_meta_layout
 from mmengine.config import Config
 from mmengine.logging import HistoryBuffer
 from training_helpers import ROOT, generate_tiny_davis, run_command, tiny_train_config
@@ -281,3 +282,20 @@ def test_missing_file_and_unknown_scheme(tmp_path) -> None:
         load_checkpoint_file(str(tmp_path / 'nope.pth'))
     with pytest.raises(CheckpointError, match='only local files and http'):
         load_checkpoint_file('s3://bucket/model.pth')
+
+
+def test_meta_checkpoint_loads_directly_through_the_test_tool(trained, tmp_path) -> None:
+    """``tools/test.py`` (SafeRunner's ``load_from``) takes Meta's ``{'model': ...}``
+    file as it is, weights-only and without a warning."""
+    torch.manual_seed(0)
+    model = init_model(VOS_TEST_CFG, cfg_options=OPTS)
+    path = str(tmp_path / 'sam2.1_tiny_meta.pt')
+    torch.save({'model': to_meta_layout(model.state_dict())}, path)
+    data_root = osp.join(osp.dirname(trained[0]), 'data')
+    command = [sys.executable, TEST, VOS_TEST_CFG, path, '--work-dir', str(tmp_path / 'w')]
+    command += ['--cfg-options', 'model.image_size=64']
+    command += [f'test_dataloader.dataset.data_root={data_root}']
+    code, output = run_command(command, cwd=ROOT)
+    assert code == 0, output[-3000:]
+    assert 'Load checkpoint from' in output and 'J&F' in output.replace('J_and_F', 'J&F')
+    assert 'weights_only' not in output and 'Warning' not in output.split('Load checkpoint')[-1]
