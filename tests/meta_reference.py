@@ -215,3 +215,36 @@ def build_meta_video_predictor(version: str, arch: str, image_size: int) -> nn.M
         nn.Module: Meta's video predictor, eval mode, fp32 CPU.
     """
     return build_meta_model(version, arch, image_size, META_VIDEO_OVERRIDES)
+
+
+def cpu_connected_components(mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """CPU stand-in for Meta's CUDA ``sam2.utils.misc.get_connected_components``.
+
+    Meta's hole filling (``fill_holes_in_mask_scores``) labels components with a
+    CUDA extension and silently skips the filling without it; assigning this
+    function to ``sam2.utils.misc.get_connected_components`` makes Meta's
+    predictor fill holes on CPU as it does on a GPU. Same contract as the
+    kernel (8-connectivity, scipy's labelling here).
+
+    Args:
+        mask (torch.Tensor): Binary masks (N, 1, H, W).
+
+    Returns:
+        Tuple[torch.Tensor, torch.Tensor]: Component labels (0 off the mask)
+        and the area of each pixel's component (0 off the mask), int32, shape
+        and device of ``mask``.
+    """
+    from scipy import ndimage
+
+    flat = mask.detach().to('cpu', torch.uint8).reshape(-1, *mask.shape[-2:]).numpy()
+    labels = np.zeros(flat.shape, np.int32)
+    areas = np.zeros(flat.shape, np.int32)
+    for i, m in enumerate(flat):
+        labels[i], _ = ndimage.label(m, structure=np.ones((3, 3), np.int32))
+        counts = np.bincount(labels[i].ravel()).astype(np.int32)
+        counts[0] = 0
+        areas[i] = counts[labels[i]]
+    return (
+        torch.from_numpy(labels).reshape(mask.shape).to(mask.device),
+        torch.from_numpy(areas).reshape(mask.shape).to(mask.device),
+    )

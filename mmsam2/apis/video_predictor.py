@@ -13,7 +13,7 @@ from mmsam2.structures import FrameOutput, MemoryBank, PointPrompts
 from mmsam2.utils.mask_ops import fill_holes_in_mask_scores
 
 from .frame_sources import VideoInput, open_frame_source
-from .inference import FromConfigMixin
+from .inference import META_VIDEO_POSTPROCESSING, FromConfigMixin
 from .memory_retention import memory_reach, memory_read_frames
 from .video_errors import VideoPredictorError
 from .video_features import FrameFeatureCache
@@ -42,6 +42,15 @@ class SAM2VideoPredictor(FromConfigMixin):
     frames that tracking can no longer reach are dropped, so memory stays
     flat on long videos and live streams. Objects sharing the same prompted
     frames are tracked in one batch.
+
+    :meth:`from_config` builds the model as Meta's
+    ``build_sam2_video_predictor`` does by default
+    (``apply_postprocessing=True``): dynamic multimask fallback, click masks
+    binarised for the memory encoder, holes of up to 8 low-res pixels filled
+    (:data:`~mmsam2.apis.inference.META_VIDEO_POSTPROCESSING`). The
+    constructor takes the model as it is (the VOS evaluation builds its
+    predictor this way, with the config's settings, as Meta's
+    ``tools/vos_inference.py`` does).
 
     Args:
         model (SAM2): The model (put in eval mode).
@@ -77,6 +86,9 @@ class SAM2VideoPredictor(FromConfigMixin):
         >>> for frame_idx, obj_ids, masks in predictor.propagate_in_video(state):
         ...     binary = masks[:, 0] > 0  # (N, H, W)
     """
+
+    #: Model settings ``from_config`` applies: Meta's video builder defaults.
+    META_POSTPROCESSING = META_VIDEO_POSTPROCESSING
 
     def __init__(
         self,
