@@ -50,8 +50,6 @@ KNOWN_UPWARD = {
     ('mmsam2/models/trackers/sam2_detection_tracker.py', 'mmsam2.apis.track_writers'),
     ('mmsam2/visualization/video_overlay.py', 'mmsam2.apis.video_writer'),
 }
-#: Tools that import a test helper today (being moved to ``mmsam2.testing``).
-KNOWN_TEST_IMPORTS = {('tools/analysis_tools/benchmark.py', 'meta_reference')}
 
 
 def _python_files(folder: str) -> Iterator[str]:
@@ -122,7 +120,6 @@ def test_tools_demos_and_projects_do_not_import_the_tests(folder: str) -> None:
     bad = []
     for path in _python_files(folder):
         for line, module in _imports(path):
-            known = (path, module) in KNOWN_TEST_IMPORTS
-            if module.split('.')[0] in helpers | {'tests'} and not known:
+            if module.split('.')[0] in helpers | {'tests'}:
                 bad.append(f'{path}:{line} imports {module}')
     assert not bad, 'tools must not depend on the test suite:\n' + '\n'.join(bad)

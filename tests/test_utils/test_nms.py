@@ -2,8 +2,8 @@
 
 import pytest
 import torch
-from meta_reference import _batched_nms as reference_batched_nms
 
+from mmsam2.testing.meta_reference import _batched_nms as reference_batched_nms
 from mmsam2.utils.nms import batched_nms, box_area, nms
 
 

@@ -10,7 +10,7 @@ Examples:
         --image-size 128 --rss-lengths 200,2000 --num-frames 5
 
 ``--compare-official`` needs Meta's ``sam2==1.1.0`` (a test dependency) and
-builds it through ``tests/meta_reference.py``; both predictors get the same
+builds it through ``mmsam2.testing.meta_reference``; both predictors get the same
 weights (random, or Meta's checkpoint given with ``--checkpoint``) and read the
 same JPEG frames. Meta's predictor keeps its memory in fp32 for the comparison
 (on CPU it cannot run with its bfloat16 memory at all).
@@ -22,8 +22,6 @@ by the process's CPU time, which waiting for the CPU does not inflate, and
 
 import argparse
 import json
-import os.path as osp
-import sys
 import tempfile
 from typing import Any, List
 
@@ -37,9 +35,8 @@ from mmsam2.apis.video_benchmark import (
     benchmark_video_predictor,
     format_benchmark,
 )
+from mmsam2.testing import meta_reference
 from mmsam2.utils import load_checkpoint_file, unwrap_state_dict
-
-TESTS_DIR = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', 'tests')
 
 
 def _int_list(text: str) -> List[int]:
@@ -81,9 +78,6 @@ def parse_args() -> argparse.Namespace:
 
 def build_meta_predictor(cfg: Config, image_size: int, checkpoint: str) -> Any:
     """Meta's SAM2VideoPredictor for the same model (fp32 memory)."""
-    sys.path.insert(0, TESTS_DIR)
-    import meta_reference
-
     meta_reference.import_meta_sam2()
     import sam2.sam2_video_predictor as meta_module
 
