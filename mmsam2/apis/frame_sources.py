@@ -30,6 +30,7 @@ import torch
 from PIL import Image
 
 from mmsam2.datasets import VideoFrames, VOSDatasetError, sort_frame_names
+from mmsam2.utils.image_io import UnsupportedImageModeError, pil_to_rgb
 
 from .video_errors import VideoPredictorError
 
@@ -42,6 +43,9 @@ VideoInput = Union[str, os.PathLike, bytes, np.ndarray, torch.Tensor, Sequence, 
 def as_rgb_frame(frame: Any, index: int) -> np.ndarray:
     """Check one frame (or convert a PIL image) to an RGB array.
 
+    PIL images are converted by :func:`mmsam2.utils.image_io.pil_to_rgb`
+    (16-bit grey images scaled to 8 bits, 32-bit / float ones rejected).
+
     Args:
         frame (np.ndarray | PIL.Image.Image | torch.Tensor): The frame.
         index (int): Its index, for the error message.
@@ -50,7 +54,10 @@ def as_rgb_frame(frame: Any, index: int) -> np.ndarray:
         np.ndarray: (H, W, 3) uint8 RGB frame.
     """
     if isinstance(frame, Image.Image):
-        frame = np.asarray(frame.convert('RGB'))
+        try:
+            frame = pil_to_rgb(frame)
+        except UnsupportedImageModeError as err:
+            raise VideoPredictorError(f'frame {index}: {err}') from err
     elif isinstance(frame, torch.Tensor):
         frame = frame.detach().cpu().numpy()
     frame = np.asarray(frame)
@@ -223,6 +230,12 @@ class LiveFrames(FrameSource):
     last ``buffer_size`` are kept, so prompts and reverse tracking can reach
     that far back.
 
+    An exception raised by the iterator (other than ``StopIteration``) breaks
+    the stream: it reaches the caller, and is raised again by every later
+    read, also when the frame was pulled ahead in a background thread
+    (``async_loading_frames``), so a failing camera is never taken for the
+    end of the video.
+
     Args:
         frames (Iterable): Yields (H, W, 3) uint8 RGB arrays or PIL images.
         buffer_size (int): Number of recent frames kept. Defaults to 16.
@@ -237,19 +250,28 @@ class LiveFrames(FrameSource):
         self.buffer_size = buffer_size
         self.num_seen = 0
         self.ended = False
+        self.error: Optional[BaseException] = None
 
     @property
     def num_frames(self) -> None:
         return None
 
     def _pull_until(self, index: int) -> bool:
-        """Read the stream up to frame ``index``; False if it ends before."""
+        """Read the stream up to frame ``index``; False if it ends before.
+
+        Raises the iterator's exception, now and on every later call.
+        """
         while self.num_seen <= index and not self.ended:
+            if self.error is not None:
+                raise self.error
             try:
                 frame = next(self._iterator)
             except StopIteration:
                 self.ended = True
                 break
+            except Exception as err:  # the stream broke: not its end
+                self.error = err
+                raise
             self._buffer[self.num_seen] = frame
             self.num_seen += 1
             if len(self._buffer) > self.buffer_size:

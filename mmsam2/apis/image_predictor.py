@@ -7,6 +7,16 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from mmsam2.structures.prompt_checks import (
+    OUT_OF_IMAGE_TOLERANCE,  # noqa: F401  (kept importable from here)
+    PromptError,
+    as_real_tensor,
+    check_box_order,
+    check_finite,
+    check_inside_image,
+    check_labels,
+)
+from mmsam2.utils.image_io import pil_to_rgb
 from mmsam2.utils.mask_ops import small_components
 
 from .inference import FromConfigMixin
@@ -14,10 +24,6 @@ from .inference import FromConfigMixin
 ImageInput = Union[np.ndarray, Image.Image]
 PromptArray = Union[np.ndarray, torch.Tensor, Sequence]
 
-#: Clicks and box corners may lie this many (original image) pixels outside it.
-OUT_OF_IMAGE_TOLERANCE = 1.0
-#: Point labels: -1 padding, 0 negative, 1 positive, 2 / 3 box corners.
-VALID_LABELS = (-1, 0, 1, 2, 3)
 #: Returned low-res logits are clamped to +-this (as Meta does).
 LOW_RES_LOGIT_LIMIT = 32.0
 #: Filled holes get ``mask_threshold + margin``, removed sprinkles ``- margin``.
@@ -36,13 +42,14 @@ def image_to_array(image: ImageInput) -> np.ndarray:
 
     Args:
         image (np.ndarray | PIL.Image.Image): An (H, W, 3) uint8 RGB array,
-            or a PIL image (converted to RGB).
+            or a PIL image (converted to RGB; 16-bit grey images are scaled
+            to 8 bits, see :func:`mmsam2.utils.image_io.pil_to_rgb`).
 
     Returns:
         np.ndarray: The image as an (H, W, 3) uint8 array.
     """
     if isinstance(image, Image.Image):
-        return np.asarray(image.convert('RGB'))
+        image = pil_to_rgb(image)
     if not isinstance(image, np.ndarray):
         raise TypeError(f'image must be an np.ndarray or a PIL image, got {type(image)}')
     if image.ndim != 3 or image.shape[2] != 3:
@@ -77,18 +84,6 @@ def to_model_coords(
     return coords * image_size
 
 
-def _check_inside_image(
-    coords: torch.Tensor, orig_hw: Tuple[int, int], normalize: bool, what: str
-) -> None:
-    """Raise if coordinates lie more than the tolerance outside the image."""
-    h, w = orig_hw
-    size = coords.new_tensor([w, h])
-    pixels = coords if normalize else coords * size
-    if ((pixels < -OUT_OF_IMAGE_TOLERANCE) | (pixels > size + OUT_OF_IMAGE_TOLERANCE)).any():
-        unit = 'pixels' if normalize else 'relative [0, 1] units (normalize_coords=False)'
-        raise ValueError(f'{what} lie outside the {w}x{h} image ({unit}): {coords.tolist()}')
-
-
 class SAM2ImagePredictor(FromConfigMixin):
     """Encode an image once, then predict masks for any number of prompts.
 
@@ -96,7 +91,10 @@ class SAM2ImagePredictor(FromConfigMixin):
     ``sam2.sam2_image_predictor.SAM2ImagePredictor`` (sam2 1.1.0), with these
     differences: feature sizes follow the model's ``image_size`` (Meta
     hard-codes 1024 px), hole filling and sprinkle removal run on CPU too,
-    and bad inputs raise a ``ValueError`` that says what is wrong.
+    and bad inputs raise a ``ValueError`` that says what is wrong (for
+    prompts a :class:`mmsam2.structures.PromptError`, whose checks the video
+    predictor shares: NaN / infinite coordinates, boxes with x1 < x0, labels
+    other than 1 / 0 / -1 are rejected).
 
     Args:
         model (torch.nn.Module): A :class:`mmsam2.models.SAM2` model.
@@ -210,68 +208,86 @@ class SAM2ImagePredictor(FromConfigMixin):
         orig_hw = self._orig_hw[img_idx]
         coords = labels = boxes = mask_input = None
         if (point_coords is None) != (point_labels is None):
-            raise ValueError('point_coords and point_labels must be given together')
+            raise PromptError('point_coords and point_labels must be given together')
         if point_coords is not None:
             coords, labels = self._prep_points(point_coords, point_labels)
-            _check_inside_image(coords, orig_hw, normalize_coords, 'point_coords')
+            check_inside_image(coords, orig_hw, normalize_coords, 'point_coords')
             coords = to_model_coords(coords, self.model.image_size, orig_hw, normalize_coords)
         if box is not None:
             boxes = self._prep_boxes(box)
-            _check_inside_image(boxes, orig_hw, normalize_coords, 'box corners')
+            check_inside_image(boxes, orig_hw, normalize_coords, 'box corners')
             boxes = to_model_coords(boxes, self.model.image_size, orig_hw, normalize_coords)
         if coords is not None and boxes is not None and len(coords) != len(boxes):
-            raise ValueError(f'{len(boxes)} boxes but {len(coords)} sets of points')
+            raise PromptError(f'{len(boxes)} boxes but {len(coords)} sets of points')
         if mask_logits is not None:
             mask_input = self._prep_mask_input(mask_logits)
             sparse = coords if coords is not None else boxes
             if sparse is not None and len(mask_input) != len(sparse):
                 if len(mask_input) != 1:
-                    raise ValueError(f'{len(mask_input)} mask inputs for {len(sparse)} prompts')
+                    raise PromptError(f'{len(mask_input)} mask inputs for {len(sparse)} prompts')
                 mask_input = mask_input.expand(len(sparse), -1, -1, -1)
         return mask_input, coords, labels, boxes
 
     def _prep_points(
         self, point_coords: PromptArray, point_labels: PromptArray
     ) -> Tuple[torch.Tensor, torch.Tensor]:
-        """Points (N, 2) / (B, N, 2) and labels (N, ) / (B, N) -> batched tensors."""
-        coords = torch.as_tensor(point_coords, dtype=torch.float, device=self.device)
-        labels = torch.as_tensor(point_labels, dtype=torch.int, device=self.device)
+        """Points (N, 2) / (B, N, 2) and labels (N, ) / (B, N) -> batched tensors.
+
+        Returns:
+            Tuple[torch.Tensor, torch.Tensor]: Finite coords (B, N, 2) float32
+            and labels (B, N) int32 in {-1, 0, 1}, on the model's device.
+        """
+        coords = as_real_tensor(point_coords, 'point_coords')
+        labels = as_real_tensor(point_labels, 'point_labels')
         if coords.dim() not in (2, 3) or coords.shape[-1] != 2:
-            raise ValueError(f'point_coords must be (N, 2) or (B, N, 2), got {tuple(coords.shape)}')
+            raise PromptError(
+                f'point_coords must be (N, 2) or (B, N, 2), got {tuple(coords.shape)}'
+            )
         if labels.shape != coords.shape[:-1]:
-            raise ValueError(
+            raise PromptError(
                 f'point_labels must have shape {tuple(coords.shape[:-1])} to match '
                 f'point_coords {tuple(coords.shape)}, got {tuple(labels.shape)}'
             )
-        bad = ~torch.isin(labels, labels.new_tensor(VALID_LABELS))
-        if bad.any():
-            raise ValueError(f'point_labels must be in {VALID_LABELS}, got {labels[bad].tolist()}')
+        if coords.numel() == 0:
+            raise PromptError(
+                f'point_coords {tuple(coords.shape)} holds no click: give at least one'
+            )
+        check_finite(coords, 'point_coords')
+        labels = check_labels(labels, 'point_labels', allow_padding=True)
         if coords.dim() == 2:
             coords, labels = coords[None], labels[None]
-        return coords, labels
+        return coords.to(self.device, torch.float32), labels.to(self.device)
 
     def _prep_boxes(self, box: PromptArray) -> torch.Tensor:
-        """Box (4, ) / boxes (B, 4) -> corners (B, 2, 2)."""
-        boxes = torch.as_tensor(box, dtype=torch.float, device=self.device)
-        if boxes.shape[-1] != 4 or boxes.dim() > 2:
-            raise ValueError(
-                f'box must be (4, ) or (B, 4) as x0, y0, x1, y1, got {tuple(boxes.shape)}'
+        """Box (4, ) / boxes (B, 4) -> finite, ordered corners (B, 2, 2) float32."""
+        boxes = as_real_tensor(box, 'box')
+        if boxes.shape[-1:] != (4,) or boxes.dim() > 2 or boxes.numel() == 0:
+            raise PromptError(
+                f'box must be (4, ) or (B, 4) as x0, y0, x1, y1 (B >= 1), got {tuple(boxes.shape)}'
             )
-        return boxes.reshape(-1, 2, 2)
+        corners = boxes.reshape(-1, 2, 2)
+        check_finite(corners, 'box')
+        check_box_order(corners, 'box')
+        return corners.to(self.device, torch.float32)
 
     def _prep_mask_input(self, mask_logits: PromptArray) -> torch.Tensor:
-        """Low-res mask logits (1, h, w) / (B, 1, h, w) -> (B, 1, h, w) tensor."""
-        mask_input = torch.as_tensor(mask_logits, dtype=torch.float, device=self.device)
+        """Low-res mask logits (1, h, w) / (B, 1, h, w) -> finite (B, 1, h, w) tensor."""
+        mask_input = as_real_tensor(mask_logits, 'mask_input')
         if mask_input.dim() == 3:
             mask_input = mask_input[None]
         size = tuple(self.model.prompt_encoder.mask_input_size)
-        if mask_input.dim() != 4 or tuple(mask_input.shape[1:]) != (1, *size):
-            raise ValueError(
+        if (
+            mask_input.dim() != 4
+            or tuple(mask_input.shape[1:]) != (1, *size)
+            or not len(mask_input)
+        ):
+            raise PromptError(
                 f'mask_input must be low-res logits (1, {size[0]}, {size[1]}) or '
                 f'(B, 1, {size[0]}, {size[1]}) as returned by predict, got '
                 f'{tuple(mask_input.shape)}'
             )
-        return mask_input
+        check_finite(mask_input, 'mask_input')
+        return mask_input.to(self.device, torch.float32)
 
     # ----------------------------------------------------------- predicting
     def predict(
@@ -290,7 +306,9 @@ class SAM2ImagePredictor(FromConfigMixin):
             point_coords (PromptArray, optional): Clicks (N, 2) as (x, y), or
                 (B, N, 2) for B objects. Defaults to None.
             point_labels (PromptArray, optional): Click labels (N, ) or
-                (B, N): 1 foreground, 0 background. Defaults to None.
+                (B, N): 1 foreground, 0 background, -1 padding (ignored; for
+                click sets of different lengths). Labels 2 / 3 (box corners)
+                are rejected: give boxes with ``box``. Defaults to None.
             box (PromptArray, optional): Box (4, ) or boxes (B, 4) as
                 (x0, y0, x1, y1). Defaults to None.
             mask_input (PromptArray, optional): Low-res logits (1, S/4, S/4)
@@ -437,6 +455,7 @@ class SAM2ImagePredictor(FromConfigMixin):
                     torch.cat([corner_labels, points[1]], 1),
                 )
         sparse, dense = self.model.prompt_encoder(points=points, boxes=None, masks=mask_input)
+        num_prompts = len(points[0]) if points is not None else len(sparse)
         high_res = [f[img_idx].unsqueeze(0) for f in self._features['high_res_feats']]
         low_res, ious, _, _ = self.model.mask_decoder(
             image_embeddings=self._features['image_embed'][img_idx].unsqueeze(0),
@@ -444,7 +463,7 @@ class SAM2ImagePredictor(FromConfigMixin):
             sparse_prompt_embeddings=sparse,
             dense_prompt_embeddings=dense,
             multimask_output=multimask_output,
-            repeat_image=points is not None and len(points[0]) > 1,
+            repeat_image=num_prompts > 1,  # B objects (clicks, boxes or mask inputs alone)
             high_res_features=high_res or None,
         )
         masks = self._postprocess_masks(low_res, self._orig_hw[img_idx])

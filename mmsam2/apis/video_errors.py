@@ -1,4 +1,6 @@
-"""The exception raised for invalid video inputs and prompts."""
+"""The exceptions raised for invalid video inputs and prompts."""
+
+from mmsam2.structures.prompt_checks import PromptError
 
 
 class VideoPredictorError(ValueError):
@@ -9,4 +11,14 @@ class VideoPredictorError(ValueError):
     arrived yet in a stream), an unknown object id, points and labels that do
     not match, and propagation before any prompt. The message says what is
     wrong and, where it helps, how to fix it.
+    """
+
+
+class VideoPromptError(VideoPredictorError, PromptError):
+    """A click, label, box or mask given to the video predictor is invalid.
+
+    Both a :class:`VideoPredictorError` and the
+    :class:`mmsam2.structures.PromptError` that the image predictor raises
+    for the same bad prompts (the checks are shared, see
+    :mod:`mmsam2.structures.prompt_checks`).
     """

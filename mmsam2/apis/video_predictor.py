@@ -265,8 +265,9 @@ class SAM2VideoPredictor(FromConfigMixin):
             inference_state (VideoInferenceState): The session.
             frame_idx (int): Frame (in a stream: one already seen).
             obj_id (int): Object id; a new id adds an object.
-            mask (Any): (H, W) bool / 0-1 mask (resized to the model input
-                if needed).
+            mask (Any): (H, W) mask: bool, or values thresholded at 0.5
+                whatever the type (list, array, tensor); NaN / inf rejected.
+                Resized to the model input if needed.
 
         Returns:
             FrameMasks: As :meth:`add_new_points_or_box`.
@@ -446,6 +447,7 @@ class SAM2VideoPredictor(FromConfigMixin):
             state.frames.check_prompt_frame(start)
         else:
             self._check_frame_idx(state, start)
+        start = int(start)  # a numpy integer overflows with a huge max_frame_num_to_track
         if max_frames is None:
             max_frames = state.num_frames
         if reverse:

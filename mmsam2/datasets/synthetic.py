@@ -722,7 +722,8 @@ def generate_synthetic_vos(
     Args:
         out_dir (str): Output folder.
         fmt (str): One of :data:`FORMATS`. Defaults to 'davis'.
-        num_videos (int): Number of videos. Defaults to 4.
+        num_videos (int): Number of videos of all splits together
+            (``num_val_videos`` of them in the second split). Defaults to 4.
         num_frames (int): Frames per video. Defaults to 24.
         size (Tuple[int, int]): (H, W) of the frames. Defaults to (96, 128).
         max_objects (int): Most objects in a video. Defaults to 3.

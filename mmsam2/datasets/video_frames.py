@@ -6,6 +6,8 @@ from typing import Iterator, List, Optional, Sequence, Tuple, Union
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from mmsam2.utils.image_io import UnsupportedImageModeError, pil_to_rgb
+
 from .errors import VOSDatasetError
 
 
@@ -110,6 +112,10 @@ class VideoFrames:
     def _decode(self, path: str) -> np.ndarray:
         """Decode one frame to RGB and check its size.
 
+        16-bit grey frames are scaled to 8 bits (see
+        :func:`mmsam2.utils.image_io.pil_to_rgb`); 32-bit and float images
+        raise :class:`VOSDatasetError`.
+
         Args:
             path (str): Image file.
 
@@ -117,7 +123,12 @@ class VideoFrames:
             np.ndarray: (H, W, 3) uint8 RGB frame.
         """
         with open_image(path) as image:
-            frame = np.array(image.convert('RGB'))
+            try:
+                frame = pil_to_rgb(image)
+            except UnsupportedImageModeError as err:
+                raise VOSDatasetError(f'cannot read frame ({err})', path) from err
+            except OSError as err:  # truncated or corrupt image data
+                raise VOSDatasetError(f'cannot decode frame ({err})', path) from err
         if self.size is not None and frame.shape[:2] != self.size:
             raise VOSDatasetError(
                 f'frame is {frame.shape[0]}x{frame.shape[1]} (HxW), but the video is '

@@ -1,6 +1,7 @@
 """Training clips of T frames and up to K objects sampled from any VOS dataset."""
 
 import logging
+import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -53,6 +54,27 @@ def read_object_masks(masks: VideoMasks, frame_name: str, object_ids: Sequence[i
     return np.stack([masks.object_mask(obj_id, frame_name) for obj_id in object_ids])
 
 
+def missing_annotations(item: dict, masks: VideoMasks) -> List[str]:
+    """Frames the benchmark annotates whose annotation is not on disk.
+
+    Args:
+        item (dict): An item of a :class:`BaseVOSDataset` (its
+            ``annotated_frames``: the frames with ground truth).
+        masks (VideoMasks): Its annotations as found on disk.
+
+    Returns:
+        List[str]: The expected annotation file of each such frame (its path
+        when the annotations are palette PNGs in one folder, else
+        ``'<video>: frame <name>'``), in frame order.
+    """
+    missing = [name for name in item.get('annotated_frames', ()) if name not in masks]
+    paths = list(getattr(masks, 'ann_paths', {}).values())
+    if getattr(masks, 'mask_layout', None) == PALETTE and paths:
+        folder, suffix = osp.dirname(paths[0]), osp.splitext(paths[0])[1]
+        return [osp.join(folder, name + suffix) for name in missing]
+    return [f'{item["video_name"]}: frame {name}' for name in missing]
+
+
 def annotated_frame_indices(item: dict, masks: Optional[VideoMasks] = None) -> List[int]:
     """Indices (into ``frame_names``) of a video's frames that have annotations.
 
@@ -90,7 +112,9 @@ class VOSClipDataset(BaseClipDataset):
     mp4 and json RLEs of :class:`SAVTrainDataset`). An object absent from a
     later frame has an empty mask there. Videos with fewer than
     ``num_frames`` annotated frames are skipped when loading, with a logged
-    count.
+    count. Frames whose annotation file is missing (a palette PNG of DAVIS /
+    MOSE, a frame ``meta.json`` lists) are left out of the clips, and a
+    warning names the files: training goes on, but the user knows.
 
     Args:
         dataset (dict): Config of the VOS dataset to sample from; its own
@@ -138,13 +162,24 @@ class VOSClipDataset(BaseClipDataset):
         # frames and masks are read the way the video dataset says (files, mp4, RLE json)
         self.video_dataset_type = type(videos)
         self._metainfo.setdefault('dataset_name', videos.metainfo.get('dataset_name', ''))
-        data_list = []
+        data_list, missing = [], []
         for i in range(len(videos)):
             item = videos.get_data_info(i)
-            item['clip_frames'] = annotated_frame_indices(item, videos.open_annotations(item))
+            masks = videos.open_annotations(item)
+            missing += missing_annotations(item, masks)
+            item['clip_frames'] = annotated_frame_indices(item, masks)
             if len(item['clip_frames']) >= self.num_frames:
                 data_list.append(item)
         name = self._metainfo['dataset_name']
+        if missing:
+            more = f' and {len(missing) - 5} more' if len(missing) > 5 else ''
+            shown = ', '.join(missing[:5]) + more
+            print_log(
+                f'VOSClipDataset: {len(missing)} annotation file(s) of {name} are missing: '
+                f'{shown}; their frames are left out of the training clips',
+                logger='current',
+                level=logging.WARNING,
+            )
         skipped = len(videos) - len(data_list)
         if skipped:
             print_log(

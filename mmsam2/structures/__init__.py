@@ -1,6 +1,7 @@
 """Data structures."""
 
+from .prompt_checks import PromptError
 from .tracking_state import FrameOutput, MemoryBank, PointPrompts
 from .vos_video import VOSVideo
 
-__all__ = ['FrameOutput', 'MemoryBank', 'PointPrompts', 'VOSVideo']
+__all__ = ['FrameOutput', 'MemoryBank', 'PointPrompts', 'PromptError', 'VOSVideo']

@@ -18,6 +18,7 @@ from PIL import Image
 
 from mmsam2.apis import SAM2ImagePredictor
 from mmsam2.apis.image_predictor import ImageNotSetError
+from mmsam2.structures import PromptError
 
 CONFIG = sam2_config()
 IMAGE_SIZE = 256
@@ -205,6 +206,56 @@ def test_predict_before_set_image(models) -> None:
 def test_bad_prompts(predictors, kwargs: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         predictors[1].predict(**kwargs)
+
+
+NAN, INF = float('nan'), float('inf')
+
+
+@pytest.mark.parametrize(
+    'kwargs, match',
+    [
+        (dict(point_coords=[[NAN, 10.0]], point_labels=[1]), 'point_coords must be finite'),
+        (dict(point_coords=[[10.0, INF]], point_labels=[1]), 'point_coords must be finite'),
+        (dict(point_coords=[[10.0, -INF]], point_labels=[1]), 'point_coords must be finite'),
+        (dict(box=[NAN, 10, 100, 100]), 'box must be finite'),
+        (dict(box=[100, 10, 50, 100]), 'x0 <= x1'),
+        (dict(box=[[0, 0, 50, 50], [10, 60, 60, 20]]), 'y0 <= y1'),
+        (dict(point_coords=[[10, 10]], point_labels=[2]), 'labels 2 / 3 are box corners'),
+        (dict(point_coords=[[10, 10], [20, 20]], point_labels=[2, 3]), 'point_labels must be in'),
+        (dict(point_coords=[[10, 10]], point_labels=[1.5]), 'point_labels must be in'),
+        (dict(point_coords=[[10, 10]], point_labels=[NAN]), 'point_labels must be in'),
+        (dict(point_coords=np.zeros((0, 2)), point_labels=np.zeros(0)), 'holds no click'),
+        (dict(box=np.zeros((0, 4))), r'\(B >= 1\)'),
+        (dict(point_coords=[['a', 'b']], point_labels=[1]), 'real numbers'),
+        (dict(point_coords=[[1, 2], [3]], point_labels=[1, 1]), 'regular array'),
+        (
+            dict(point_coords=[[5, 5]], point_labels=[1], mask_input=np.full((1, 64, 64), NAN)),
+            'mask_input must be finite',
+        ),
+    ],
+)
+def test_bad_prompt_values(predictors, kwargs: dict, match: str) -> None:
+    # the video predictor rejects the same values (shared checks, see prompt_checks.py)
+    with pytest.raises(PromptError, match=match):
+        predictors[1].predict(**kwargs)
+
+
+def test_padding_label_is_accepted(predictors) -> None:
+    # -1 pads click sets of different lengths in a batch (as in Meta's predictor)
+    masks, ious, _ = predictors[1].predict(
+        point_coords=[[[90, 80], [0, 0]], [[200, 60], [30, 30]]],
+        point_labels=[[1, -1], [1, 0]],
+        multimask_output=False,
+    )
+    assert masks.shape == (2, 1, 200, 300) and np.isfinite(ious).all()
+
+
+def test_mask_inputs_alone_for_several_objects(predictors) -> None:
+    # found by fuzzing: B mask inputs without clicks used to fail inside the mask decoder
+    _, _, low_res = predictors[1].predict(point_coords=[[90, 80]], point_labels=[1])
+    masks, ious, refined = predictors[1].predict(mask_input=low_res[:2, None])
+    assert masks.shape == (2, 3, 200, 300) and ious.shape == (2, 3)
+    assert refined.shape == (2, 3, LOW_RES, LOW_RES) and np.isfinite(refined).all()
 
 
 def test_prompt_tolerance_on_image_border(predictors) -> None:

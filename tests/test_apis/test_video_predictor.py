@@ -17,7 +17,8 @@ from video_test_utils import make_frames, write_video
 
 from mmsam2.apis import SAM2VideoPredictor, VideoInferenceState, VideoPredictorError
 from mmsam2.apis.frame_sources import ArrayFrames
-from mmsam2.apis.video_prompts import to_point_prompts
+from mmsam2.apis.video_prompts import to_mask_prompt, to_point_prompts
+from mmsam2.structures import PromptError
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CONFIG = osp.join(ROOT, 'configs', 'sam2.1', 'sam2.1_hiera-t.py')
@@ -279,8 +280,8 @@ def test_prompt_conversion() -> None:
         (dict(points=[[1, 1], [2, 2]], labels=[1]), 'got 2 points but labels'),
         (dict(points=[[1, 1, 1]], labels=[1]), r'points must be \(P, 2\)'),
         (dict(points=[[1, 1]], labels=[5]), 'labels must be'),
-        (dict(points=[[70, 10]], labels=[1]), 'outside the image'),
-        (dict(points=[[1.5, 0.5]], labels=[1], normalize_coords=False), 'outside the image'),
+        (dict(points=[[70, 10]], labels=[1]), 'outside the 64x48 image'),
+        (dict(points=[[1.5, 0.5]], labels=[1], normalize_coords=False), 'outside the 64x48'),
         (dict(box=[10, 10, 5, 20]), 'x0 <= x1'),
         (dict(box=[1, 2, 3]), r'box must be \(x0, y0, x1, y1\)'),
         (dict(box=[1, 1, 5, 5], clear_old_points=False), 'a box must come before'),
@@ -333,3 +334,80 @@ def test_video_errors(predictor, tmp_path) -> None:
     predictor.add_new_points_or_box(state, 0, 1, points=[[1, 1]], labels=[1])
     with pytest.raises(VideoPredictorError, match='all frames of a video must have one size'):
         list(predictor.propagate_in_video(state))
+
+
+@pytest.mark.parametrize('async_loading', [False, True])
+def test_stream_error_reaches_the_caller(predictor, frames, async_loading: bool) -> None:
+    # a camera that fails after 3 frames: tracking must raise, not end as if the video had
+    # (with async loading the failure happens in the prefetch thread first)
+    def camera() -> Iterator[np.ndarray]:
+        yield from frames[:3]
+        raise OSError('camera unplugged')
+
+    state = predictor.init_state(camera(), async_loading_frames=async_loading)
+    predictor.add_new_points_or_box(state, 0, 1, points=[[15, 20]], labels=[1])
+    tracked = []
+    with pytest.raises(OSError, match='camera unplugged'):
+        for frame_idx, _, _ in predictor.propagate_in_video(state):
+            tracked.append(frame_idx)
+    assert tracked == [0, 1, 2]
+    with pytest.raises(OSError, match='camera unplugged'):  # the stream stays broken
+        list(predictor.propagate_in_video(state))
+
+
+def test_mask_prompt_one_rule_for_every_type(predictor, state) -> None:
+    size = predictor.image_size
+    for value, expected in ((0.3, 0.0), (0.5, 1.0), (0.7, 1.0), (255, 1.0)):
+        for shape in ((size, size), (HEIGHT, WIDTH)):  # at model size, or resized
+            as_numpy = np.full(shape, value, dtype=np.float32)
+            for mask in (as_numpy, torch.from_numpy(as_numpy), as_numpy.tolist()):
+                prompt = to_mask_prompt(mask, size)
+                assert prompt.shape == (1, 1, size, size)
+                assert torch.equal(prompt, torch.full_like(prompt, expected)), (value, type(mask))
+    soft = torch.zeros(size, size)
+    soft[:, : size // 2] = 0.3  # soft values on the left half: background, not logits -4
+    soft[:, size // 2 :] = 0.9
+    binary = (soft >= 0.5).float()
+    assert torch.equal(to_mask_prompt(soft, size)[0, 0], binary)
+    assert torch.equal(to_mask_prompt(soft.numpy(), size), to_mask_prompt(soft, size))
+    for bad in (float('nan'), float('inf'), -float('inf')):
+        mask = torch.ones(HEIGHT, WIDTH)
+        mask[3, 4] = bad
+        for given in (mask, mask.numpy()):
+            with pytest.raises(PromptError, match='mask prompt must be finite'):
+                predictor.add_new_mask(state, 0, 1, given)
+    with pytest.raises(VideoPredictorError, match='real numbers'):
+        predictor.add_new_mask(state, 0, 1, np.full((4, 4), 'x'))
+    assert state.obj_ids == []
+
+
+@pytest.mark.parametrize(
+    'kwargs,match',
+    [
+        (dict(points=[[1, 1]], labels=[2]), 'labels 2 / 3 are box corners'),
+        (dict(points=[[1, 1], [5, 5]], labels=[2, 3]), r'must be in \(0, 1\)'),
+        (dict(points=[[1, 1]], labels=[-1]), r'must be in \(0, 1\)'),
+        (dict(points=[[1, 1]], labels=[0.5]), r'must be in \(0, 1\)'),
+        (dict(points=[[float('nan'), 1]], labels=[1]), 'points must be finite'),
+        (dict(points=[[1, float('inf')]], labels=[1]), 'points must be finite'),
+        (dict(box=[1, 1, float('nan'), 5]), 'box must be finite'),
+        (dict(box=[10, 20, 30, 5]), 'y0 <= y1'),
+        (dict(points=np.zeros((0, 2)), labels=[]), 'holds no click'),
+        (dict(points=[['a', 'b']], labels=[1]), 'points must be real numbers'),
+        (dict(points=[[1, 2], [3]], labels=[1, 1]), 'regular array'),
+    ],
+)
+def test_prompt_values_are_checked(predictor, state, kwargs: dict, match: str) -> None:
+    with pytest.raises(PromptError, match=match) as info:
+        predictor.add_new_points_or_box(state, 0, 1, **kwargs)
+    assert isinstance(info.value, VideoPredictorError)
+    assert state.obj_ids == []
+
+
+def test_numpy_start_frame_with_huge_max_frames(predictor, state) -> None:
+    # found by fuzzing: np.int64 start + a Python int beyond int64 raised OverflowError
+    predictor.add_new_points_or_box(state, 0, 1, points=[[15, 20]], labels=[1])
+    tracked = predictor.propagate_in_video(state, np.int64(0), max_frame_num_to_track=2**70)
+    assert [frame_idx for frame_idx, _, _ in tracked] == list(range(NUM_FRAMES))
+    backward = predictor.propagate_in_video(state, np.int64(4), 2**70, reverse=True)
+    assert [frame_idx for frame_idx, _, _ in backward] == [4, 3, 2, 1, 0]

@@ -123,6 +123,24 @@ def test_cli(tmp_path):
     )
 
 
+def test_cli_help_says_num_videos_counts_every_split():
+    # --num-videos 48 --num-val-videos 8 (tools/quickstart.sh) gives 40 train + 8 val videos
+    result = subprocess.run(
+        [
+            sys.executable,
+            osp.join(REPO_ROOT, 'tools', 'dataset_converters', 'make_synthetic_vos.py'),
+            '--help',
+        ],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=REPO_ROOT + os.pathsep + os.environ.get('PYTHONPATH', '')),
+        check=True,
+    )
+    help_text = ' '.join(result.stdout.split())
+    assert 'number of videos in all splits together (train + val)' in help_text
+    assert 'how many of --num-videos go to the second split' in help_text
+
+
 def test_distractors_are_unannotated_look_alikes_crossing_their_object(tmp_path):
     rng = np.random.default_rng(0)
     model = synthetic._sample_object(rng, 1, 'stays', (96, 128), 40)

@@ -1,5 +1,6 @@
 """Training clips from the synthetic benchmark (DAVIS train: 2 videos of 12 frames, 48x64)."""
 
+import logging
 import os
 import os.path as osp
 
@@ -131,6 +132,25 @@ def test_short_videos_are_skipped(fresh_root) -> None:
     assert len(davis_clips(root, num_frames=8)) == 2
     with pytest.raises(VOSDatasetError, match='13 annotated frames'):
         davis_clips(root, num_frames=13)
+
+
+def test_missing_annotation_png_is_reported(fresh_root, monkeypatch) -> None:
+    # a missing PNG in the middle of a fully annotated video used to pass silently
+    warnings = []
+    monkeypatch.setattr(
+        'mmsam2.datasets.vos_clip_dataset.print_log',
+        lambda msg, logger=None, level=None: warnings.append((msg, level)),
+    )
+    root = fresh_root('davis')
+    missing = osp.join(root, 'Annotations', '480p', 'video_001', '00005.png')
+    os.remove(missing)
+    dataset = davis_clips(root, num_frames=4)
+    ((message, level),) = [w for w in warnings if 'missing' in w[0]]
+    assert level == logging.WARNING and missing in message and '1 annotation file(s)' in message
+    assert 5 not in dataset.get_data_info(1)['clip_frames']  # left out of the clips
+    warnings.clear()
+    davis_clips(fresh_root('davis'), num_frames=4)
+    assert not [w for w in warnings if 'missing' in w[0]]
 
 
 def test_resamples_until_first_frame_shows_an_object(fresh_root) -> None:

@@ -1,12 +1,15 @@
 """tools/test.py end to end on a generated synthetic vos_run (DAVIS layout)."""
 
 import json
+import os
 import os.path as osp
+import subprocess
+import sys
 
 import av
 import numpy as np
 import pytest
-from training_helpers import run_test_tool, synthetic_vos_checkpoint
+from training_helpers import command_env, run_test_tool, synthetic_vos_checkpoint
 
 from mmsam2.datasets.mask_io import read_palette_mask
 
@@ -19,6 +22,16 @@ def vos_run(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp('vos')
     data, ckpt = synthetic_vos_checkpoint(tmp, CONFIG, num_videos=3, num_frames=6, seed=3)
     work = str(tmp / 'work')
+    # what an earlier run into the same work dir left (another video, another benchmark)
+    stale = [
+        osp.join(work, 'predictions', 'video_009', '00000.png'),
+        osp.join(work, 'vis', 'video_009.mp4'),
+        osp.join(work, 'per-sequence_results-test-dev.csv'),
+        osp.join(work, 'vos_results_other-benchmark.json'),
+    ]
+    for path in stale:
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        open(path, 'w').close()
     log = run_test_tool(
         CONFIG,
         ckpt,
@@ -31,7 +44,7 @@ def vos_run(tmp_path_factory) -> dict:
         'model.image_size=64',
         f'test_dataloader.dataset.data_root={data}',
     )
-    return dict(data=data, work=work, tmp=tmp, log=log)
+    return dict(data=data, work=work, tmp=tmp, log=log, stale=stale, ckpt=ckpt)
 
 
 def test_metrics_and_result_files(vos_run) -> None:
@@ -64,3 +77,23 @@ def test_overlay_video_written(vos_run) -> None:
         frames = [f.to_ndarray(format='rgb24') for f in container.decode(video=0)]
     assert len(frames) == 6 and frames[0].shape == (48, 64, 3)
     assert np.abs(frames[0].astype(int)).sum() > 0
+
+
+def test_outputs_of_an_earlier_run_are_removed(vos_run) -> None:
+    assert not any(osp.exists(path) for path in vos_run['stale'])
+    assert 'removed 4 output(s) of an earlier run' in vos_run['log']
+    assert sorted(os.listdir(osp.join(vos_run['work'], 'predictions'))) == ['video_002']
+    assert not osp.exists(osp.join(vos_run['work'], 'vos_results_other-benchmark.json'))
+
+
+def test_unwritable_out_fails_before_the_model_is_built(vos_run) -> None:
+    blocker = vos_run['tmp'] / 'not_a_folder'
+    blocker.write_text('')
+    command = [sys.executable, osp.join(ROOT, 'tools', 'test.py'), CONFIG, vos_run['ckpt']]
+    command += ['--work-dir', str(vos_run['tmp'] / 'work_out'), '--out', f'{blocker}/r.pkl']
+    done = subprocess.run(
+        command, capture_output=True, text=True, cwd=ROOT, env=command_env(), timeout=300
+    )
+    assert done.returncode != 0
+    assert f'--out {blocker}/r.pkl cannot be written' in done.stderr
+    assert not osp.exists(vos_run['tmp'] / 'work_out')  # nothing ran: no log folder either

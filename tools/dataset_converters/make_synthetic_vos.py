@@ -24,9 +24,17 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('out_dir', help='output folder')
     parser.add_argument('--format', default='davis', choices=FORMATS, help='benchmark layout')
-    parser.add_argument('--num-videos', type=int, default=4, help='number of videos')
     parser.add_argument(
-        '--num-val-videos', type=int, help='videos in the second split (default: half)'
+        '--num-videos',
+        type=int,
+        default=4,
+        help='number of videos in all splits together (train + val): --num-val-videos of them '
+        'go to the second split (val / valid, test for SA-V), the rest to the first',
+    )
+    parser.add_argument(
+        '--num-val-videos',
+        type=int,
+        help='how many of --num-videos go to the second split (default: half, rounded down)',
     )
     parser.add_argument('--num-frames', type=int, default=24, help='frames per video')
     parser.add_argument(
