@@ -132,8 +132,9 @@ def test_full_scale_recipe(name: str) -> None:
 
 
 def test_runner_trains_and_tests_a_resnet_sam2(tmp_path) -> None:
-    """A few iterations of the ResNet-18 config with mmengine's Runner, then its VOS test."""
-    from mmengine.runner import Runner
+    """A few iterations of the ResNet-18 config with the config's runner (mmsam2's
+    SafeRunner, as mmdet-style tools build it), then its VOS test."""
+    from mmsam2.engine.cli import build_runner
 
     data_root = str(tmp_path / 'data')
     generate_tiny_davis(data_root, num_videos=4)
@@ -141,7 +142,7 @@ def test_runner_trains_and_tests_a_resnet_sam2(tmp_path) -> None:
     cfg.train_cfg.max_iters = 2
     cfg.default_hooks.checkpoint.interval = 2
     cfg.work_dir = str(tmp_path / 'work')
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     checkpoint = osp.join(cfg.work_dir, 'iter_2.pth')
     assert osp.exists(checkpoint)
@@ -153,5 +154,5 @@ def test_runner_trains_and_tests_a_resnet_sam2(tmp_path) -> None:
     test_cfg.work_dir = str(tmp_path / 'test')
     test_cfg.load_from = checkpoint
     configure_test_run(test_cfg, test_path)
-    metrics = Runner.from_cfg(test_cfg).test()
+    metrics = build_runner(test_cfg).test()
     assert 0.0 <= metrics['vos/J&F-Mean'] <= 1.0

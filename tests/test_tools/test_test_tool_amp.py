@@ -6,9 +6,9 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.runner import Runner
 from training_helpers import run_test_tool, synthetic_vos_checkpoint
 
+from mmsam2.engine.cli import build_runner
 from mmsam2.engine.test_setup import configure_test_run
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -45,7 +45,7 @@ def test_model_runs_in_bfloat16(vos_data, monkeypatch) -> None:
     cfg.work_dir = str(vos_data['tmp'] / 'work_inproc')
     cfg.load_from = vos_data['checkpoint']
     configure_test_run(cfg, config_path=CONFIG, amp_dtype='bfloat16', device='cpu')
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     dtypes = set()
     attention = torch.nn.functional.scaled_dot_product_attention
 
