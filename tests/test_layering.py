@@ -39,16 +39,11 @@ LAYERS = {
 #: Upward imports that exist today and are being removed (issue #12); the list
 #: may only shrink.
 KNOWN_UPWARD = {
-    ('mmsam2/datasets/sav_train_frames.py', 'mmsam2.apis.frame_sources'),
-    ('mmsam2/datasets/sav_train_frames.py', 'mmsam2.apis.video_errors'),
     ('mmsam2/models/segmentors/vos_test.py', 'mmsam2.apis.video_predictor'),
     ('mmsam2/models/segmentors/vos_test.py', 'mmsam2.apis.vos_inference'),
-    ('mmsam2/models/trackers/propagation_session.py', 'mmsam2.apis.frame_sources'),
     ('mmsam2/models/trackers/propagation_session.py', 'mmsam2.apis.video_predictor'),
-    ('mmsam2/models/trackers/sam2_detection_tracker.py', 'mmsam2.apis.frame_sources'),
     ('mmsam2/models/trackers/sam2_detection_tracker.py', 'mmsam2.apis.video_predictor'),
     ('mmsam2/models/trackers/sam2_detection_tracker.py', 'mmsam2.apis.track_writers'),
-    ('mmsam2/visualization/video_overlay.py', 'mmsam2.apis.video_writer'),
 }
 
 

@@ -18,10 +18,10 @@ from mmengine.hub import get_config
 from mmengine.registry import DefaultScope
 from tqdm import tqdm
 
+from mmsam2.fileio.frame_sources import VideoInput
 from mmsam2.models.trackers import SAM2DetTracker, ndarray_pipeline
 from mmsam2.registry import MODELS
 
-from .frame_sources import VideoInput
 from .track_writers import open_track_writers
 
 

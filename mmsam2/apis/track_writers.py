@@ -20,13 +20,12 @@ import os
 import os.path as osp
 from typing import List, Optional, Sequence
 
+from mmsam2.fileio.video_writer import VideoWriter
 from mmsam2.models.trackers.track_samples import encode_rle
 from mmsam2.models.trackers.tracked_frame import TrackedFrame
 from mmsam2.visualization.drawing import draw_labels
 from mmsam2.visualization.palette import object_colors
 from mmsam2.visualization.sam2_visualizer import SAM2Visualizer
-
-from .video_writer import VideoWriter
 
 
 def _make_parent(path: str) -> None:

@@ -18,7 +18,7 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
-from .frame_sources import FolderFrames, open_frame_source
+from mmsam2.fileio.frame_sources import FolderFrames, open_frame_source
 
 Click = Tuple[int, int, List[List[float]], List[int]]
 """(frame index, object id, (P, 2) points, (P, ) labels)."""

@@ -1,17 +1,9 @@
 """The exceptions raised for invalid video inputs and prompts."""
 
+from mmsam2.fileio.errors import VideoPredictorError
 from mmsam2.structures.prompt_checks import PromptError
 
-
-class VideoPredictorError(ValueError):
-    """A video, a frame or a prompt given to the video predictor is invalid.
-
-    Raised for an unreadable or empty video, frames of different sizes, a
-    prompt outside the image or on a frame that does not exist (or has not
-    arrived yet in a stream), an unknown object id, points and labels that do
-    not match, and propagation before any prompt. The message says what is
-    wrong and, where it helps, how to fix it.
-    """
+__all__ = ['VideoPredictorError', 'VideoPromptError']
 
 
 class VideoPromptError(VideoPredictorError, PromptError):

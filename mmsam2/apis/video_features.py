@@ -8,9 +8,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from mmsam2.fileio.frame_sources import FrameSource
 from mmsam2.models.segmentors import SAM2, ImageFeatures
-
-from .frame_sources import FrameSource
 
 # Frames decoded ahead at most (older requests are dropped).
 MAX_PENDING = 2

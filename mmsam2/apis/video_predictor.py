@@ -7,12 +7,12 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 import torch
 import torch.nn.functional as F
 
+from mmsam2.fileio.frame_sources import VideoInput, open_frame_source
 from mmsam2.models.segmentors import SAM2, apply_non_overlapping_constraints
 from mmsam2.models.segmentors.sam2 import NO_OBJ_SCORE
 from mmsam2.structures import FrameOutput, MemoryBank, PointPrompts
 from mmsam2.utils.mask_ops import fill_holes_in_mask_scores
 
-from .frame_sources import VideoInput, open_frame_source
 from .inference import META_VIDEO_POSTPROCESSING, FromConfigMixin
 from .memory_retention import memory_reach, memory_read_frames
 from .video_errors import VideoPredictorError

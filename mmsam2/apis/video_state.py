@@ -5,9 +5,9 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 import torch
 
+from mmsam2.fileio.frame_sources import FrameSource
 from mmsam2.structures import PointPrompts
 
-from .frame_sources import FrameSource
 from .video_features import FrameFeatureCache
 
 

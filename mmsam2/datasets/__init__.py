@@ -2,6 +2,8 @@
 json files, mask IO, result writers, synthetic data generators, and training
 clips (video and image) with their samplers and transforms."""
 
+from mmsam2.fileio.video_frames import VideoFrames, image_size, sort_frame_names
+
 from .base_clip_dataset import BaseClipDataset
 from .base_vos_dataset import BaseVOSDataset
 from .coco_masks import COCOMaskClipDataset
@@ -28,7 +30,6 @@ from .sav_train_frames import EncodedVideoFrames
 from .sav_train_masklets import AUTO_ID_OFFSET, SAVMasklets
 from .sav_train_writer import generate_synthetic_sav_train, write_sav_train_video
 from .synthetic import FORMATS, SPLITS, SYNTHETIC_CLASSES, data_root_of, generate_synthetic_vos
-from .video_frames import VideoFrames, image_size, sort_frame_names
 from .video_masks import VideoMasks
 from .vos_clip_dataset import VOSClipDataset
 from .writers import CodaLabZipWriter, DAVISWriter, SAVWriter, masks_to_id_map, stack_masks

@@ -8,9 +8,10 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Uni
 import numpy as np
 from mmengine.dataset import BaseDataset
 
+from mmsam2.fileio.video_frames import VideoFrames, image_size, sort_frame_names
+
 from .errors import DOCS_HINT, VOSDatasetError
 from .mask_io import VOID_ID
-from .video_frames import VideoFrames, image_size, sort_frame_names
 from .video_masks import PALETTE, PER_OBJECT, VideoMasks
 
 

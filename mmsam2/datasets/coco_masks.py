@@ -7,10 +7,10 @@ from typing import Any, Dict, List, Tuple
 
 from mmengine.logging import print_log
 
+from mmsam2.fileio.errors import VOSDatasetError
 from mmsam2.registry import DATASETS
 
 from .base_vos_dataset import load_json
-from .errors import VOSDatasetError
 from .image_as_clip_dataset import BaseImageClipDataset
 
 

@@ -1,23 +1,5 @@
-"""The exception raised for VOS data that is missing or malformed."""
+"""The exception raised for VOS data that is missing or malformed (see :mod:`mmsam2.fileio`)."""
 
-from typing import Optional
+from mmsam2.fileio.errors import DOCS_HINT, VOSDatasetError
 
-DOCS_HINT = 'See docs/datasets.md for the expected layout of each benchmark.'
-
-
-class VOSDatasetError(Exception):
-    """Video object segmentation data on disk is missing or malformed.
-
-    Raised for a wrong ``data_root``, a missing frame, a mask whose size
-    differs from its frame, a mask id outside its palette and similar
-    problems. Nothing is skipped silently: the loader stops at the first
-    problem and names the file.
-
-    Args:
-        message (str): What is wrong and, where it helps, how to fix it.
-        path (str, optional): The file or folder at fault. Defaults to None.
-    """
-
-    def __init__(self, message: str, path: Optional[str] = None) -> None:
-        self.path = path
-        super().__init__(message if path is None else f'{message} (path: {path})')
+__all__ = ['DOCS_HINT', 'VOSDatasetError']

@@ -5,9 +5,10 @@ from typing import Any, Dict, Optional, Tuple
 import numpy as np
 from pycocotools import mask as mask_utils
 
+from mmsam2.fileio.errors import VOSDatasetError
+from mmsam2.fileio.video_frames import VideoFrames
+
 from .base_clip_dataset import BaseClipDataset, clip_results
-from .errors import VOSDatasetError
-from .video_frames import VideoFrames
 
 
 def decode_segmentation(segmentation: Any, height: int, width: int) -> np.ndarray:

@@ -2,10 +2,10 @@
 
 from typing import Dict, List, Tuple
 
+from mmsam2.fileio.errors import VOSDatasetError
 from mmsam2.registry import DATASETS
 
 from .base_vos_dataset import MetaFileVOSDataset
-from .errors import VOSDatasetError
 from .video_masks import VideoMasks
 
 

@@ -13,10 +13,9 @@ from typing import Dict, Optional, Sequence, Tuple
 import numpy as np
 from PIL import Image
 
+from mmsam2.fileio.errors import VOSDatasetError
+from mmsam2.fileio.video_frames import open_image
 from mmsam2.utils.palette import DAVIS_PALETTE
-
-from .errors import VOSDatasetError
-from .video_frames import open_image
 
 VOID_ID = 255
 """Id of the pixels DAVIS asks to ignore; never an object."""

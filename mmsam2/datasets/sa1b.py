@@ -4,10 +4,10 @@ import os
 import os.path as osp
 from typing import Any, Dict, List, Tuple
 
+from mmsam2.fileio.errors import VOSDatasetError
 from mmsam2.registry import DATASETS
 
 from .base_vos_dataset import load_json
-from .errors import VOSDatasetError
 from .image_as_clip_dataset import BaseImageClipDataset
 
 

@@ -4,10 +4,10 @@ import os
 import os.path as osp
 from typing import Dict, List
 
+from mmsam2.fileio.errors import VOSDatasetError
 from mmsam2.registry import DATASETS
 
 from .base_vos_dataset import BaseVOSDataset
-from .errors import VOSDatasetError
 from .video_masks import PER_OBJECT, VideoMasks
 
 

@@ -4,7 +4,8 @@ from typing import Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .errors import VOSDatasetError
+from mmsam2.fileio.errors import VideoPredictorError, VOSDatasetError
+from mmsam2.fileio.frame_sources import VideoFileFrames
 
 
 class EncodedVideoFrames:
@@ -13,7 +14,7 @@ class EncodedVideoFrames:
     The :class:`VideoFrames` of an mp4: frame ``i`` is frame
     ``frame_numbers[i]`` of the file, e.g. every 4th frame of a 24 fps SA-V
     video. Decoding uses PyAV through
-    :class:`mmsam2.apis.frame_sources.VideoFileFrames` (seeking to the
+    :class:`mmsam2.fileio.frame_sources.VideoFileFrames` (seeking to the
     keyframe before a frame, decoding forward from there). The file is opened
     on the first access and kept open for this object's life (one clip);
     copies and pickles (data loader workers) hold only the path. Read
@@ -83,13 +84,9 @@ class EncodedVideoFrames:
         """Open the file once.
 
         Returns:
-            mmsam2.apis.frame_sources.VideoFileFrames: The decoder.
+            mmsam2.fileio.frame_sources.VideoFileFrames: The decoder.
         """
         if self._source is None:
-            # imported here: mmsam2.apis imports mmsam2.datasets
-            from mmsam2.apis.frame_sources import VideoFileFrames
-            from mmsam2.apis.video_errors import VideoPredictorError
-
             try:
                 self._source = VideoFileFrames(self.video_path, cache_size=1)
             except (VideoPredictorError, FileNotFoundError, OSError) as err:
@@ -105,8 +102,6 @@ class EncodedVideoFrames:
         Returns:
             np.ndarray: (H, W, 3) uint8 RGB frame.
         """
-        from mmsam2.apis.video_errors import VideoPredictorError
-
         source = self._open()
         if not 0 <= number < source.num_frames:
             raise VOSDatasetError(

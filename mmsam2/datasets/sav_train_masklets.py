@@ -20,8 +20,9 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 from pycocotools import mask as mask_utils
 
+from mmsam2.fileio.errors import VOSDatasetError
+
 from .base_vos_dataset import load_json
-from .errors import VOSDatasetError
 from .video_masks import PER_OBJECT, BaseVideoMasks
 
 MANUAL = 'manual'

@@ -4,9 +4,10 @@ from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .errors import VOSDatasetError
+from mmsam2.fileio.errors import VOSDatasetError
+from mmsam2.fileio.video_frames import sort_frame_names
+
 from .mask_io import VOID_ID, read_binary_mask, read_palette_mask
-from .video_frames import sort_frame_names
 
 PALETTE = 'palette'
 PER_OBJECT = 'per_object'

@@ -7,11 +7,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.logging import print_log
 
+from mmsam2.fileio.errors import VOSDatasetError
 from mmsam2.registry import DATASETS
 
 from .base_clip_dataset import BaseClipDataset, clip_results
 from .base_vos_dataset import object_ids_in
-from .errors import VOSDatasetError
 from .video_masks import PALETTE, VideoMasks
 
 

@@ -20,7 +20,8 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .errors import VOSDatasetError
+from mmsam2.fileio.errors import VOSDatasetError
+
 from .mask_io import VOID_ID, encode_palette_png, write_binary_mask, write_palette_mask
 
 Masks = Union[Mapping[int, np.ndarray], np.ndarray]

@@ -3,11 +3,11 @@
 import os.path as osp
 from typing import Dict, List, Optional, Union
 
+from mmsam2.fileio.errors import VOSDatasetError
+from mmsam2.fileio.video_frames import sort_frame_names
 from mmsam2.registry import DATASETS
 
 from .base_vos_dataset import MetaFileVOSDataset, load_json
-from .errors import VOSDatasetError
-from .video_frames import sort_frame_names
 from .video_masks import VideoMasks
 
 YOUTUBE_VOS_YEARS = ('2018', '2019')

@@ -6,6 +6,8 @@ from typing import List, Sequence
 
 import numpy as np
 
+from mmsam2.fileio.video_writer import VideoWriter
+
 from .sam2_visualizer import SAM2Visualizer
 
 
@@ -23,8 +25,6 @@ class OverlayVideoWriter:
     def __init__(
         self, path: str, frames: Sequence[np.ndarray], fps: float = 24.0, threshold: float = 0.0
     ) -> None:
-        from mmsam2.apis.video_writer import VideoWriter
-
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
         self.frames = frames
         self.threshold = threshold

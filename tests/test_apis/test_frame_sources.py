@@ -8,14 +8,14 @@ from PIL import Image
 from video_test_utils import make_frames, write_video
 
 from mmsam2.apis import VideoPredictorError
-from mmsam2.apis.frame_sources import (
+from mmsam2.datasets import VideoFrames
+from mmsam2.fileio.frame_sources import (
     ArrayFrames,
     FolderFrames,
     LiveFrames,
     VideoFileFrames,
     open_frame_source,
 )
-from mmsam2.datasets import VideoFrames
 
 SHARED_DATA = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..', 'shared', 'data'))
 BIKES = osp.join(SHARED_DATA, 'bikes.mp4')

@@ -16,8 +16,8 @@ from PIL import Image
 from video_test_utils import make_frames, write_video
 
 from mmsam2.apis import SAM2VideoPredictor, VideoInferenceState, VideoPredictorError
-from mmsam2.apis.frame_sources import ArrayFrames
 from mmsam2.apis.video_prompts import to_mask_prompt, to_point_prompts
+from mmsam2.fileio.frame_sources import ArrayFrames
 from mmsam2.structures import PromptError
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))

@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from mmsam2.apis import SAM2VideoPredictor
-from mmsam2.apis.frame_sources import open_frame_source
 from mmsam2.apis.video_benchmark import max_abs_diff, sign_agreement
 from mmsam2.engine import amp
 from mmsam2.engine.amp import inference_autocast
+from mmsam2.fileio.frame_sources import open_frame_source
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CONFIG = osp.join(ROOT, 'configs', 'sam2.1', 'sam2.1_hiera-t.py')

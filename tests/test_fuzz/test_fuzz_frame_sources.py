@@ -18,8 +18,8 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image
 
 from mmsam2.apis import VideoPredictorError
-from mmsam2.apis.frame_sources import LiveFrames, open_frame_source
 from mmsam2.apis.image_predictor import image_to_array
+from mmsam2.fileio.frame_sources import LiveFrames, open_frame_source
 from mmsam2.utils.image_io import UnsupportedImageModeError, pil_to_rgb
 
 PIL_MODES = ['1', 'L', 'P', 'RGB', 'RGBA', 'CMYK', 'YCbCr', 'LA', 'I', 'I;16', 'I;16B', 'F']

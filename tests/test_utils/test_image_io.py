@@ -15,9 +15,9 @@ import pytest
 from PIL import Image
 
 from mmsam2.apis import VideoPredictorError
-from mmsam2.apis.frame_sources import ArrayFrames, FolderFrames, as_rgb_frame
 from mmsam2.apis.image_predictor import image_to_array
 from mmsam2.datasets import VideoFrames, VOSDatasetError
+from mmsam2.fileio.frame_sources import ArrayFrames, FolderFrames, as_rgb_frame
 from mmsam2.utils.image_io import UnsupportedImageModeError, pil_to_rgb, read_rgb_image
 
 

@@ -5,8 +5,9 @@ from typing import TYPE_CHECKING, Dict, Iterator, Optional, Tuple
 import numpy as np
 import torch
 
+from mmsam2.fileio.frame_sources import VideoInput
+
 if TYPE_CHECKING:  # mmsam2.apis imports mmsam2.models: no import cycle at run time
-    from mmsam2.apis.frame_sources import VideoInput
     from mmsam2.apis.video_predictor import FrameMasks, SAM2VideoPredictor
 
 

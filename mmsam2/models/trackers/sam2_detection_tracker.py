@@ -1,12 +1,13 @@
 """Detector-prompted tracking: an mmdet detector finds objects, SAM 2 tracks their masks."""
 
 import os.path as osp
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
 
 from mmdet.structures import TrackDataSample
 from mmengine.model import BaseModel
 from mmengine.registry import DefaultScope
 
+from mmsam2.fileio.frame_sources import VideoInput
 from mmsam2.registry import MODELS
 from mmsam2.structures import VOSVideo
 from mmsam2.utils.checkpoint import is_meta_sam2_state_dict, load_model_weights
@@ -16,9 +17,6 @@ from .frame_detector import FrameDetector, build_detector, parse_text_prompt
 from .propagation_session import PropagationSession
 from .track_samples import frame_sample
 from .tracked_frame import TrackedFrame
-
-if TYPE_CHECKING:  # mmsam2.apis imports mmsam2.models: no import cycle at run time
-    from mmsam2.apis.frame_sources import VideoInput
 
 DEFAULT_TEST_CFG = dict(output_dir=None, show_dir=None, fps=24.0)
 """``test_cfg`` keys: where MOT text + RLE json (``output_dir``) and overlay
