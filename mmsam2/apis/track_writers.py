@@ -21,8 +21,8 @@ import os.path as osp
 from typing import List, Optional, Sequence
 
 from mmsam2.fileio.video_writer import VideoWriter
-from mmsam2.models.trackers.track_samples import encode_rle
 from mmsam2.models.trackers.tracked_frame import TrackedFrame
+from mmsam2.utils.rle import encode_rle
 from mmsam2.visualization.drawing import draw_labels
 from mmsam2.visualization.palette import object_colors
 from mmsam2.visualization.sam2_visualizer import SAM2Visualizer

@@ -7,13 +7,13 @@ from typing import Callable, Dict, Iterator, List, Optional, Protocol
 import numpy as np
 import torch
 
+from mmsam2.models.segmentors.sam2 import NO_OBJ_SCORE
 from mmsam2.structures import VOSVideo
 
 from .video_predictor import SAM2VideoPredictor
 
 FrameCallback = Callable[[int, List[int], np.ndarray], None]
 # Mask logit of an object on frames before it appears (as SAM 2 scores absent objects).
-NO_OBJECT_SCORE = -1024.0
 
 
 class MaskWriter(Protocol):
@@ -51,7 +51,7 @@ def _next_frame(runs: Dict[int, Iterator], frame_idx: int, object_ids: List[int]
             raise RuntimeError(f'propagation out of step: frame {got_idx} for {frame_idx}')
         for obj_id, score in zip(obj_ids, logits[:, 0].float().cpu().numpy()):
             scores[int(obj_id)] = score
-    absent = np.full(shape, NO_OBJECT_SCORE, np.float32)
+    absent = np.full(shape, NO_OBJ_SCORE, np.float32)
     return np.stack([scores.get(obj_id, absent) for obj_id in object_ids])
 
 
@@ -104,7 +104,7 @@ def segment_vos_video(
             on_frame(frame_idx, object_ids, scores)
         if names[frame_idx] in wanted:
             writer.write(video.name, names[frame_idx], scores, object_ids)
-    empty = np.full((len(object_ids), *shape), NO_OBJECT_SCORE, np.float32)
+    empty = np.full((len(object_ids), *shape), NO_OBJ_SCORE, np.float32)
     for name in names[:first]:
         if name in wanted:
             writer.write(video.name, name, empty, object_ids)

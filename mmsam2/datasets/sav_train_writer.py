@@ -12,7 +12,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import av
 import numpy as np
-from pycocotools import mask as mask_utils
+
+from mmsam2.utils.rle import encode_rle
 
 from .sav_train_masklets import AUTO, MANUAL, SAV_ANN_EVERY, masklet_json_path
 from .synthetic import SyntheticVideo, render_video
@@ -20,19 +21,6 @@ from .synthetic import SyntheticVideo, render_video
 SAV_FPS = 24
 SIZE_BUCKETS = ((32**2, 'small'), (96**2, 'medium'))
 """SA-V's ``masklet_size_bucket``: below 32^2 px small, below 96^2 medium, else large."""
-
-
-def encode_rle(mask: np.ndarray) -> dict:
-    """Encode a mask as a compressed COCO RLE with a string ``counts`` (json-ready).
-
-    Args:
-        mask (np.ndarray): (H, W) mask; non-zero pixels are foreground.
-
-    Returns:
-        dict: ``{'size': [H, W], 'counts': str}``.
-    """
-    rle = mask_utils.encode(np.asfortranarray(np.asarray(mask) > 0, dtype=np.uint8))
-    return dict(size=[int(v) for v in rle['size']], counts=rle['counts'].decode('ascii'))
 
 
 def write_mp4(

@@ -10,6 +10,7 @@ from typing import Any, Dict, List
 
 import numpy as np
 import torch
+from pycocotools import mask as mask_utils
 
 RLE = Dict[str, Any]
 
@@ -66,9 +67,20 @@ def coco_encode_rle(rle: RLE) -> RLE:
     Returns:
         dict: COCO compressed RLE with ``counts`` as a ``str``.
     """
-    from pycocotools import mask as mask_utils
-
     h, w = rle['size']
     encoded = mask_utils.frPyObjects(rle, h, w)
     encoded['counts'] = encoded['counts'].decode('utf-8')
     return encoded
+
+
+def encode_rle(mask: np.ndarray) -> RLE:
+    """Compressed COCO RLE of one mask, with ``counts`` as a str (JSON-ready).
+
+    Args:
+        mask (np.ndarray): (H, W) mask; non-zero pixels are foreground.
+
+    Returns:
+        dict: ``{'size': [H, W], 'counts': str}``.
+    """
+    rle = mask_utils.encode(np.asfortranarray(np.asarray(mask) != 0, dtype=np.uint8))
+    return dict(size=[int(v) for v in rle['size']], counts=rle['counts'].decode('ascii'))

@@ -30,13 +30,13 @@ from mmsam2.datasets import (
 )
 from mmsam2.datasets.sav_train_masklets import rle_runs
 from mmsam2.datasets.sav_train_writer import (
-    encode_rle,
     synthetic_masklets,
     synthetic_sav_train_videos,
     write_mp4,
 )
 from mmsam2.datasets.synthetic import SyntheticVideo
 from mmsam2.registry import DATASETS
+from mmsam2.utils.rle import encode_rle
 
 SPEC = dict(num_videos=3, num_frames=24, size=(48, 64), max_objects=3, seed=0)
 CONFIG_DIR = osp.join(osp.dirname(__file__), '..', '..', 'configs', '_base_', 'datasets')

@@ -8,7 +8,7 @@ from mmengine.structures import InstanceData
 
 from mmsam2.evaluation.functional.track_measures import track_summary, video_track_counts
 from mmsam2.evaluation.metrics.track_mask_metric import TrackMaskMetric
-from mmsam2.models.trackers.track_samples import encode_rle
+from mmsam2.utils.rle import encode_rle
 
 SIZE = (10, 10)
 

@@ -12,27 +12,14 @@ mmdet's ``YouTubeVISMetric``.
 from typing import List, Optional, Sequence
 
 import numpy as np
-import pycocotools.mask as mask_util
 from mmdet.structures import DetDataSample
 
 from mmsam2.structures import VOSVideo
+from mmsam2.utils.rle import encode_rle
 
 INSTANCE_ID_STRIDE = 100000
 """Ground-truth instance ids are ``(video_id + 1) * stride + object id``, unique
 across the videos of a run as mmdet's VIS metric needs."""
-
-
-def encode_rle(mask: np.ndarray) -> dict:
-    """COCO RLE of a binary mask, with ``counts`` as a str (JSON-ready).
-
-    Args:
-        mask (np.ndarray): (H, W) bool mask.
-
-    Returns:
-        dict: ``size`` [H, W] and ``counts``.
-    """
-    rle = mask_util.encode(np.asfortranarray(mask.astype(np.uint8)))
-    return dict(size=[int(s) for s in rle['size']], counts=rle['counts'].decode())
 
 
 def mask_bbox(mask: np.ndarray) -> List[float]:
