@@ -25,7 +25,7 @@ from mmsam2.registry import MODELS
 from .track_writers import open_track_writers
 
 
-def load_config(path: str) -> Config:
+def load_model_config(path: str) -> Config:
     """Read a config file, or a package config such as ``'mmdet::rtmdet/...py'``.
 
     Args:
@@ -107,7 +107,7 @@ def tracker_config(
     Returns:
         dict: The ``SAM2DetTracker`` config.
     """
-    det_cfg = load_config(det_config)
+    det_cfg = load_model_config(det_config)
     detector = copy.deepcopy(det_cfg.model)
     open_vocabulary = 'language_model' in detector
     if bert is not None:
@@ -126,7 +126,7 @@ def tracker_config(
     return dict(
         type='SAM2DetTracker',
         detector=detector,
-        sam2=load_config(sam2_config).model,
+        sam2=load_model_config(sam2_config).model,
         det_pipeline=detector_test_pipeline(det_cfg),
         detector_checkpoint=det_weights,
         sam2_checkpoint=sam2_weights,

@@ -328,7 +328,7 @@ class BenchmarkSettings:
     clock: str = 'wall'
 
 
-AMP_DTYPES = {'bf16': torch.bfloat16}
+BENCHMARK_AMP_DTYPES = {'bf16': torch.bfloat16}
 
 
 def benchmark_video_predictor(
@@ -378,7 +378,7 @@ def benchmark_video_predictor(
     results['num_frames'] = write_jpeg_frames(frames, workdir, settings.num_frames)
     clicks = synthetic_clicks(settings.num_objects, *FolderFrames(workdir).size)
 
-    amp = None if settings.amp is None else AMP_DTYPES[settings.amp]
+    amp = None if settings.amp is None else BENCHMARK_AMP_DTYPES[settings.amp]
     contenders = {'mmsam2': (predictor, None)}
     if reference is not None:
         contenders['reference'] = (reference, None)

@@ -14,7 +14,7 @@ from mmengine.config import Config
 from PIL import Image
 
 from mmsam2.apis import init_model
-from mmsam2.apis.track_demo_runner import load_config, tracker_config
+from mmsam2.apis.track_demo_runner import load_model_config, tracker_config
 from mmsam2.datasets.synthetic import render_video
 from mmsam2.models.trackers import build_detector
 
@@ -130,7 +130,7 @@ def test_open_vocabulary_detector_config() -> None:
     assert cfg['detector']['language_model']['name'] == '/models/bert'
     pack = cfg['det_pipeline'][-1]
     assert 'text' in pack['meta_keys'] and 'custom_entities' in pack['meta_keys']
-    assert load_config(GROUNDING_DINO).model.language_model.name == 'bert-base-uncased'
+    assert load_model_config(GROUNDING_DINO).model.language_model.name == 'bert-base-uncased'
     by_classes = tracker_config(GROUNDING_DINO, SAM2_CONFIG, classes=['person', 'car'])
     assert by_classes['text_prompt'] == ['person', 'car']
     with pytest.raises(ValueError, match='needs texts'):

@@ -30,7 +30,7 @@ from mmengine.config import Config, DictAction
 
 from mmsam2.apis import SAM2VideoPredictor
 from mmsam2.apis.video_benchmark import (
-    AMP_DTYPES,
+    BENCHMARK_AMP_DTYPES,
     BenchmarkSettings,
     benchmark_video_predictor,
     format_benchmark,
@@ -62,7 +62,7 @@ def parse_args() -> argparse.Namespace:
         '--clock', choices=['wall', 'cpu'], default='wall', help='wall-clock or process CPU time'
     )
     parser.add_argument('--compare-official', action='store_true', help="compare with Meta's")
-    parser.add_argument('--amp', choices=sorted(AMP_DTYPES), help='also time autocast')
+    parser.add_argument('--amp', choices=sorted(BENCHMARK_AMP_DTYPES), help='also time autocast')
     parser.add_argument(
         '--rss-lengths',
         type=_int_list,

@@ -11,7 +11,7 @@ from .davis_measures import (
     seg2bmap,
     sequence_statistics,
 )
-from .mask_sources import as_frames, list_frames, object_masks, read_png, split_id_map
+from .mask_sources import as_frames, list_frames, object_masks, read_png, split_named_id_map
 from .protocols import (
     PROTOCOL_SCALES,
     PROTOCOLS,
@@ -75,7 +75,7 @@ __all__ = [
     'seg2bmap',
     'sequence_statistics',
     'set_seen',
-    'split_id_map',
+    'split_named_id_map',
     'summarize_protocol',
     'write_davis_csvs',
     'write_protocol_tables',

@@ -47,7 +47,7 @@ def sort_ids(ids: Sequence[str]) -> List[str]:
     return sorted(ids)
 
 
-def split_id_map(id_map: np.ndarray) -> Dict[str, np.ndarray]:
+def split_named_id_map(id_map: np.ndarray) -> Dict[str, np.ndarray]:
     """Split an id map into one binary mask per non-zero id.
 
     Args:
@@ -71,7 +71,7 @@ def object_masks(frame: Frame) -> Dict[str, np.ndarray]:
     """
     if isinstance(frame, Mapping):
         return {str(k): to_numpy(v).astype(bool) for k, v in frame.items()}
-    return split_id_map(to_numpy(frame))
+    return split_named_id_map(to_numpy(frame))
 
 
 def read_png(path: str) -> np.ndarray:

@@ -29,7 +29,7 @@ from scipy.optimize import linear_sum_assignment
 
 from mmsam2.models.trackers.matching import assign, mask_iou
 
-FrameMasks = Tuple[Sequence[int], np.ndarray, Sequence[int], np.ndarray]
+TrackFrameMasks = Tuple[Sequence[int], np.ndarray, Sequence[int], np.ndarray]
 """(ground-truth ids, (G, H, W) masks, predicted ids, (P, H, W) masks) of a frame."""
 
 
@@ -92,7 +92,7 @@ def _identity_tp(overlaps: Counter) -> int:
     return int(table[rows, cols].sum())
 
 
-def _add_frame(state: _VideoState, frame: FrameMasks, iou_thr: float) -> None:
+def _add_frame(state: _VideoState, frame: TrackFrameMasks, iou_thr: float) -> None:
     """Count one frame."""
     gt_ids, gt_masks, pred_ids, pred_masks = frame
     counts = state.counts
@@ -115,11 +115,11 @@ def _add_frame(state: _VideoState, frame: FrameMasks, iou_thr: float) -> None:
     state.pred_ids.update(int(i) for i in pred_ids)
 
 
-def video_track_counts(frames: Iterable[FrameMasks], iou_thr: float = 0.5) -> TrackCounts:
+def video_track_counts(frames: Iterable[TrackFrameMasks], iou_thr: float = 0.5) -> TrackCounts:
     """Count TP, FP, FN, identity switches and identity TP over one video.
 
     Args:
-        frames (Iterable[FrameMasks]): The evaluated frames in temporal order.
+        frames (Iterable[TrackFrameMasks]): The evaluated frames in temporal order.
         iou_thr (float): Smallest mask IoU of a pair. Defaults to 0.5.
 
     Returns:

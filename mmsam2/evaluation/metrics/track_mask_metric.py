@@ -8,15 +8,15 @@ import pycocotools.mask as mask_util
 from mmengine.evaluator import BaseMetric
 
 from mmsam2.evaluation.functional.track_measures import (
-    FrameMasks,
     TrackCounts,
+    TrackFrameMasks,
     track_summary,
     video_track_counts,
 )
 from mmsam2.registry import METRICS
 
 
-def _frames_with_ground_truth(video_samples: Sequence) -> Iterator[FrameMasks]:
+def _frames_with_ground_truth(video_samples: Sequence) -> Iterator[TrackFrameMasks]:
     """Ground truth and predictions of the annotated frames of one video."""
     for sample in video_samples:
         instances = sample.metainfo.get('instances')

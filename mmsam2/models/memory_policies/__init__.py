@@ -16,11 +16,11 @@ from .memory_read import (
     pick_confident_frames,
 )
 from .sam2_memory_policy import SAM2MemoryPolicy
-from .selective_memory_policy import FrameSource, SelectiveMemoryPolicy, admitted_rows
+from .selective_memory_policy import MemorySource, SelectiveMemoryPolicy, admitted_rows
 
 __all__ = [
     'BaseMemoryPolicy',
-    'FrameSource',
+    'MemorySource',
     'MaskChoice',
     'MemoryRead',
     'PointerMemory',

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from ..segmentors.sam2 import SAM2
 
 
-class FrameSource(NamedTuple):
+class MemorySource(NamedTuple):
     """Where the rows of a batch find their memory of one earlier frame.
 
     Attributes:
@@ -119,7 +119,7 @@ class SelectiveMemoryPolicy(SAM2MemoryPolicy):
         unselected: Dict[int, Any],
         reverse: bool,
         batch: int,
-    ) -> List[FrameSource]:
+    ) -> List[MemorySource]:
         """Row ``b`` of each earlier frame, admitted by the frame's ``admit`` flags.
 
         Args:
@@ -130,11 +130,11 @@ class SelectiveMemoryPolicy(SAM2MemoryPolicy):
             batch (int): Objects in the batch.
 
         Returns:
-            List[FrameSource]: Nearest frame first.
+            List[MemorySource]: Nearest frame first.
         """
         rows = list(range(batch))
         return [
-            FrameSource(t, out, rows, admitted_rows(out, batch))
+            MemorySource(t, out, rows, admitted_rows(out, batch))
             for t, out in self.earlier_outputs(frame_idx, memory, unselected, reverse)
         ]
 
@@ -143,7 +143,7 @@ class SelectiveMemoryPolicy(SAM2MemoryPolicy):
         model: 'SAM2',
         frame_idx: int,
         shared: MemoryRead,
-        sources: List[FrameSource],
+        sources: List[MemorySource],
         num_frames: Optional[int],
         reverse: bool,
     ) -> List[MemoryRead]:
@@ -153,7 +153,7 @@ class SelectiveMemoryPolicy(SAM2MemoryPolicy):
             model (SAM2): The model.
             frame_idx (int): Frame being tracked.
             shared (MemoryRead): Memories of every row (prompted frames).
-            sources (List[FrameSource]): Earlier frames, nearest first.
+            sources (List[MemorySource]): Earlier frames, nearest first.
             num_frames (int, optional): Video length.
             reverse (bool): Tracking backwards.
 

@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 import torch
 
 from mmsam2.models.memory_policies import (
-    FrameSource,
     MemoryRead,
+    MemorySource,
     SelectiveMemoryPolicy,
     TrackStep,
     admitted_rows,
@@ -95,7 +95,7 @@ class LongVideoMemoryPolicy(SelectiveMemoryPolicy):
         unselected: Dict[int, Any],
         reverse: bool,
         batch: int,
-    ) -> List[FrameSource]:
+    ) -> List[MemorySource]:
         """The best pathway's memory lineage (for prompted frames)."""
         start = torch.zeros(batch, 1, dtype=torch.long)
         return self.lineage_sources(frame_idx, memory, unselected, reverse, start)
@@ -107,7 +107,7 @@ class LongVideoMemoryPolicy(SelectiveMemoryPolicy):
         unselected: Dict[int, Any],
         reverse: bool,
         start: torch.Tensor,
-    ) -> List[FrameSource]:
+    ) -> List[MemorySource]:
         """Earlier frames as seen by pathways: row ``b * Q + q`` follows pathway
         ``start[b, q]`` of the nearest frame back through its parents.
 
@@ -122,7 +122,7 @@ class LongVideoMemoryPolicy(SelectiveMemoryPolicy):
             start (torch.Tensor): (B, Q) pathways of the nearest frame.
 
         Returns:
-            List[FrameSource]: Nearest frame first, for B * Q rows.
+            List[MemorySource]: Nearest frame first, for B * Q rows.
         """
         batch, num_rows = start.shape
         lineage = start.clone()
@@ -134,13 +134,13 @@ class LongVideoMemoryPolicy(SelectiveMemoryPolicy):
             paths = Pathways.of(out)
             if paths is None:
                 rows = torch.arange(batch).repeat_interleave(num_rows)
-                sources.append(FrameSource(t, out, rows.tolist(), admitted_rows(out, batch)[rows]))
+                sources.append(MemorySource(t, out, rows.tolist(), admitted_rows(out, batch)[rows]))
                 lineage.zero_()
             else:
                 rows = torch.arange(batch)[:, None] * paths.num_pathways + lineage
                 admitted = paths.admit.cpu().flatten()[rows.flatten()]
                 sources.append(
-                    FrameSource(t, paths.as_memory(out), rows.flatten().tolist(), admitted)
+                    MemorySource(t, paths.as_memory(out), rows.flatten().tolist(), admitted)
                 )
                 lineage = paths.parent.cpu().gather(1, lineage)
             expected = t + (1 if reverse else -1)
@@ -184,7 +184,9 @@ class LongVideoMemoryPolicy(SelectiveMemoryPolicy):
             model, frame_idx, memory, step.num_frames, reverse, recent=False, recent_pointers=False
         )
         sources = [
-            FrameSource(s.frame_idx, s.output, [s.rows[r] for r in rows.tolist()], s.admitted[rows])
+            MemorySource(
+                s.frame_idx, s.output, [s.rows[r] for r in rows.tolist()], s.admitted[rows]
+            )
             for s in self.lineage_sources(frame_idx, memory, unselected, reverse, start)
         ]
         shared = shared.select_rows(owner)
