@@ -1,6 +1,6 @@
 """Trackers: SAM 2 tracking of the objects an mmdet detector finds."""
 
-from .detect_and_track import DetectAndTrack, TrackingPolicy
+from .detect_and_track import DetectAndTrack, TrackLifecycleSettings
 from .frame_detector import (
     Detections,
     FrameDetector,
@@ -24,7 +24,7 @@ __all__ = [
     'Track',
     'TrackManager',
     'TrackedFrame',
-    'TrackingPolicy',
+    'TrackLifecycleSettings',
     'assign',
     'associate',
     'build_detector',

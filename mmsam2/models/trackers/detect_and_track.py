@@ -30,7 +30,7 @@ def stack_masks(masks: List[np.ndarray], size: Tuple[int, int]) -> np.ndarray:
 
 
 @dataclass
-class TrackingPolicy:
+class TrackLifecycleSettings:
     """When to detect and how detections become tracks.
 
     Attributes:
@@ -78,16 +78,16 @@ class DetectAndTrack:
     Args:
         session (PropagationSession): SAM 2 session on the video.
         detector (FrameDetector): The detector.
-        policy (TrackingPolicy): Thresholds and intervals.
+        settings (TrackLifecycleSettings): Thresholds and intervals.
     """
 
     def __init__(
-        self, session: PropagationSession, detector: FrameDetector, policy: TrackingPolicy
+        self, session: PropagationSession, detector: FrameDetector, settings: TrackLifecycleSettings
     ) -> None:
         self.session = session
         self.detector = detector
-        self.policy = policy
-        self.manager = TrackManager(policy.max_lost_frames, policy.max_tracks)
+        self.settings = settings
+        self.manager = TrackManager(settings.max_lost_frames, settings.max_tracks)
         self._keys: Dict[int, int] = {}  # track id -> key of its object in the SAM 2 session
 
     def step(self, frame_idx: int) -> InstanceData:
@@ -107,7 +107,7 @@ class DetectAndTrack:
         for track in ended:
             self.session.remove_object(self._keys.pop(track.track_id))
             del masks[track.track_id]
-        if frame_idx % self.policy.detect_interval == 0:
+        if frame_idx % self.settings.detect_interval == 0:
             masks.update(self._detect(frame_idx, masks))
         return self._instances({tid: m for tid, m in masks.items() if m.any()})
 
@@ -127,9 +127,9 @@ class DetectAndTrack:
             det_masks,
             detections.scores,
             stack_masks([track_masks[tid] for tid in track_ids], self.session.size),
-            self.policy.match_iou_thr,
-            self.policy.new_track_score_thr,
-            self.policy.matcher,
+            self.settings.match_iou_thr,
+            self.settings.new_track_score_thr,
+            self.settings.matcher,
         )
         for det, column in association.matches:
             self.manager.redetect(track_ids[column], detections.scores[det])
@@ -146,7 +146,7 @@ class DetectAndTrack:
 
     def _segment(self, frame_idx: int, detections: Detections) -> Tuple[List[int], np.ndarray]:
         """Add every detection to the session: their keys and SAM 2 masks (N, H, W)."""
-        use_masks = self.policy.prompt_with == 'mask' and detections.masks is not None
+        use_masks = self.settings.prompt_with == 'mask' and detections.masks is not None
         keys: List[int] = []
         masks = []
         for i in range(len(detections)):

@@ -12,7 +12,7 @@ from mmsam2.registry import MODELS
 from mmsam2.structures import VOSVideo
 from mmsam2.utils.checkpoint import is_meta_sam2_state_dict, load_model_weights
 
-from .detect_and_track import DetectAndTrack, TrackingPolicy
+from .detect_and_track import DetectAndTrack, TrackLifecycleSettings
 from .frame_detector import FrameDetector, build_detector, parse_text_prompt
 from .propagation_session import PropagationSession
 from .track_samples import frame_sample
@@ -126,7 +126,7 @@ class SAM2DetTracker(BaseModel):
             class_filter=class_filter,
             score_thr=det_score_thr,
         )
-        self.policy = TrackingPolicy(
+        self.settings = TrackLifecycleSettings(
             detect_interval=detect_interval,
             match_iou_thr=match_iou_thr,
             new_track_score_thr=new_track_score_thr,
@@ -213,7 +213,7 @@ class SAM2DetTracker(BaseModel):
         self.eval()
         predictor = SAM2VideoPredictor(self.sam2, **self.predictor_cfg)
         session = PropagationSession(predictor, video)
-        loop = DetectAndTrack(session, self.frame_detector, self.policy)
+        loop = DetectAndTrack(session, self.frame_detector, self.settings)
         frame_idx = 0
         while session.has_frame(frame_idx):
             instances = loop.step(frame_idx)

@@ -131,7 +131,7 @@ def test_lost_track_ends_after_max_lost_frames(synthetic_video) -> None:
     max_lost = 3
     tracker = _tracker(synthetic_video, max_lost_frames=max_lost)
     session = PropagationSession(SAM2VideoPredictor(tracker.sam2), synthetic_video['frames'])
-    loop = DetectAndTrack(session, tracker.frame_detector, tracker.policy)
+    loop = DetectAndTrack(session, tracker.frame_detector, tracker.settings)
     frames = [TrackedFrame(t, loop.step(t), lambda: None) for t in range(20)]
     visible = visible_frames(synthetic_video['id_maps'], 2)
     gap = np.flatnonzero(np.diff(visible) > 1)[0]
