@@ -1,7 +1,7 @@
 """Typed per-frame tracking state of SAM 2 (what Meta keeps in nested dicts)."""
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Protocol
 
 import torch
 
@@ -76,19 +76,45 @@ class FrameOutput:
     policy_state: Optional[Dict[str, torch.Tensor]] = None
 
 
+class MemoryEntry(Protocol):
+    """What a tracking step reads of a past frame in a :class:`MemoryBank`.
+
+    Both a full :class:`FrameOutput` (training, the model's own loops) and the
+    slimmer ``TrackedOutput`` the video predictor keeps have these fields.
+
+    Attributes:
+        pred_masks (torch.Tensor): Low-res mask logits (B, 1, H/4, W/4).
+        obj_ptr (torch.Tensor): Object pointers (B, C).
+        object_score_logits (torch.Tensor): Object presence logits (B, 1).
+        maskmem_features (torch.Tensor, optional): Encoded memory
+            (B, C_mem, H/16, W/16).
+        maskmem_pos_enc (List[torch.Tensor], optional): Its position encoding.
+        policy_state (Dict[str, torch.Tensor], optional): The memory
+            policy's per-frame state.
+    """
+
+    pred_masks: torch.Tensor
+    obj_ptr: torch.Tensor
+    object_score_logits: torch.Tensor
+    maskmem_features: Optional[torch.Tensor]
+    maskmem_pos_enc: Optional[List[torch.Tensor]]
+    policy_state: Optional[Dict[str, torch.Tensor]]
+
+
 @dataclass
 class MemoryBank:
     """Past frame outputs a tracking step can attend to.
 
     Attributes:
-        cond_frames (Dict[int, FrameOutput]): Prompted (conditioning) frames.
-        non_cond_frames (Dict[int, FrameOutput]): Frames tracked without prompts.
+        cond_frames (Dict[int, MemoryEntry]): Prompted (conditioning) frames.
+        non_cond_frames (Dict[int, MemoryEntry]): Frames tracked without
+            prompts.
     """
 
-    cond_frames: Dict[int, FrameOutput] = field(default_factory=dict)
-    non_cond_frames: Dict[int, FrameOutput] = field(default_factory=dict)
+    cond_frames: Dict[int, MemoryEntry] = field(default_factory=dict)
+    non_cond_frames: Dict[int, MemoryEntry] = field(default_factory=dict)
 
-    def add(self, frame_idx: int, output: FrameOutput, is_cond: bool) -> None:
+    def add(self, frame_idx: int, output: MemoryEntry, is_cond: bool) -> None:
         """Store ``output`` for ``frame_idx`` in the right dict (moving it if needed)."""
         target, other = (
             (self.cond_frames, self.non_cond_frames)
