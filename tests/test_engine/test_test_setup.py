@@ -8,6 +8,7 @@ import pytest
 from mmengine.config import Config
 
 from mmsam2.engine.hooks import ClearTestOutputsHook
+from mmsam2.engine.hooks.test_outputs_hook import OUTPUT_MARKER
 from mmsam2.engine.test_setup import configure_test_run
 
 
@@ -66,6 +67,8 @@ def test_outputs_of_an_earlier_run_are_removed(tmp_path) -> None:
         _touch(osp.join(work, 'vos_results_other-benchmark.json')),
         _touch(osp.join(work, 'results.csv')),
     ]
+    for folder in ('predictions', 'vis'):  # what the earlier run left as its mark
+        _touch(osp.join(work, folder, OUTPUT_MARKER))
     kept = [
         _touch(osp.join(work, 'iter_100.pth')),
         _touch(osp.join(work, 'notes.txt')),
@@ -81,6 +84,7 @@ def test_outputs_of_an_earlier_run_are_removed(tmp_path) -> None:
     assert all(osp.exists(path) for path in kept)
     (message,) = runner.messages
     assert 'removed 6 output(s) of an earlier run' in message and 'vos_results_other' in message
+    assert all(osp.isfile(osp.join(f, OUTPUT_MARKER)) for f in hook['folders'])
     ClearTestOutputsHook(hook['folders'], hook['result_dirs']).before_test(runner)
     assert 'no earlier run there' in runner.messages[-1]
     again = configure_test_run(Config(cfg.to_dict()), 'configs/x.py', show_dir='vis')
@@ -97,3 +101,17 @@ def test_folders_holding_the_run_are_never_cleared(tmp_path, show_dir: str) -> N
     cfg.model.test_cfg.output_dir = str(tmp_path)  # holds the data root and the work dir
     with pytest.raises(ValueError, match='holds'):
         configure_test_run(cfg, 'configs/x.py')
+
+
+def test_a_folder_of_the_users_is_never_cleared(tmp_path) -> None:
+    """An existing, non-empty folder that no test run marked (e.g. ``--show-dir
+    ~/Videos``) is refused before the run, and nothing in it is touched."""
+    mine = _touch(str(tmp_path / 'Videos' / 'holiday.mp4'))
+    with pytest.raises(ValueError, match='no mmsam2 test run wrote'):
+        configure_test_run(_cfg(str(tmp_path / 'work')), 'x.py', show_dir=osp.dirname(mine))
+    with pytest.raises(ValueError, match='no mmsam2 test run wrote'):
+        ClearTestOutputsHook([osp.dirname(mine)], []).before_test(_Runner())
+    assert osp.isfile(mine)
+    empty = str(tmp_path / 'empty')
+    os.makedirs(empty)
+    configure_test_run(_cfg(str(tmp_path / 'work')), 'x.py', show_dir=empty)  # empty: fine

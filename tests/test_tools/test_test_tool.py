@@ -12,6 +12,7 @@ import pytest
 from training_helpers import command_env, run_test_tool, synthetic_vos_checkpoint
 
 from mmsam2.datasets.mask_io import read_palette_mask
+from mmsam2.engine.hooks.test_outputs_hook import OUTPUT_MARKER
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CONFIG = osp.join(ROOT, 'configs', 'sam2.1_vos', 'sam2.1_hiera-t_vos_synthetic-val.py')
@@ -29,7 +30,8 @@ def vos_run(tmp_path_factory) -> dict:
         osp.join(work, 'per-sequence_results-test-dev.csv'),
         osp.join(work, 'vos_results_other-benchmark.json'),
     ]
-    for path in stale:
+    marks = [osp.join(work, folder, OUTPUT_MARKER) for folder in ('predictions', 'vis')]
+    for path in stale + marks:  # the earlier run marked its output folders as its own
         os.makedirs(osp.dirname(path), exist_ok=True)
         open(path, 'w').close()
     log = run_test_tool(
@@ -82,7 +84,8 @@ def test_overlay_video_written(vos_run) -> None:
 def test_outputs_of_an_earlier_run_are_removed(vos_run) -> None:
     assert not any(osp.exists(path) for path in vos_run['stale'])
     assert 'removed 4 output(s) of an earlier run' in vos_run['log']
-    assert sorted(os.listdir(osp.join(vos_run['work'], 'predictions'))) == ['video_002']
+    names = sorted(os.listdir(osp.join(vos_run['work'], 'predictions')))
+    assert names == [OUTPUT_MARKER, 'video_002']
     assert not osp.exists(osp.join(vos_run['work'], 'vos_results_other-benchmark.json'))
 
 

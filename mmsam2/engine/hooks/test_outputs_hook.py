@@ -20,6 +20,19 @@ RESULT_FILE_PATTERNS = (
 )
 """Result files the VOS metrics write into their ``out_dir`` (see ``evaluation/metrics``)."""
 
+OUTPUT_MARKER = '.mmsam2_test_outputs'
+"""File a test run leaves in each output folder it owns: only such folders (or
+empty ones) are ever removed, never a folder of the user's."""
+
+
+def _clearable_folder(folder: str) -> bool:
+    """Whether ``folder`` may be removed: absent, empty, or marked as a test run's."""
+    if not osp.lexists(folder):
+        return True
+    if not osp.isdir(folder):
+        return False
+    return not os.listdir(folder) or osp.isfile(osp.join(folder, OUTPUT_MARKER))
+
 
 def _is_within(path: str, folder: str) -> bool:
     """Whether ``path`` is ``folder`` or lies inside it (absolute, normalised paths)."""
@@ -30,12 +43,22 @@ def _is_within(path: str, folder: str) -> bool:
 def check_clearable(folders: Sequence[str], protected: Sequence[str]) -> None:
     """Raise if clearing one of ``folders`` would delete a protected path.
 
+    A folder that exists, is not empty and has no :data:`OUTPUT_MARKER` is the
+    user's: it is never cleared.
+
     Args:
         folders (Sequence[str]): Output folders a test run empties first.
         protected (Sequence[str]): Paths that must survive: the work dir, the
             config, the checkpoint, the data roots.
     """
     for folder in folders:
+        if not _clearable_folder(folder):
+            raise ValueError(
+                f'the test output folder {folder} already exists and holds files that no '
+                f'mmsam2 test run wrote (it has no {OUTPUT_MARKER}); a test run empties its '
+                'output folders first, so give the predictions (model.test_cfg.output_dir) '
+                'and overlays (--show-dir) a new or empty folder, or remove it yourself'
+            )
         for path in protected:
             if path and _is_within(path, folder):
                 raise ValueError(
@@ -48,6 +71,9 @@ def check_clearable(folders: Sequence[str], protected: Sequence[str]) -> None:
 def clear_test_outputs(folders: Sequence[str], result_dirs: Sequence[str]) -> List[str]:
     """Delete what an earlier test run left where this one writes.
 
+    Only folders an earlier test run marked (:data:`OUTPUT_MARKER`) or empty
+    ones are removed; each is created again with the marker.
+
     Args:
         folders (Sequence[str]): Folders of this run's predictions and
             overlays: removed whole.
@@ -57,14 +83,15 @@ def clear_test_outputs(folders: Sequence[str], result_dirs: Sequence[str]) -> Li
     Returns:
         List[str]: The removed paths.
     """
+    check_clearable(folders, ())
     removed = []
     for folder in folders:
         if osp.isdir(folder):
+            if set(os.listdir(folder)) - {OUTPUT_MARKER}:
+                removed.append(folder + os.sep)
             shutil.rmtree(folder)
-            removed.append(folder + os.sep)
-        elif osp.lexists(folder):
-            os.remove(folder)
-            removed.append(folder)
+        os.makedirs(folder)
+        open(osp.join(folder, OUTPUT_MARKER), 'w').close()
     for folder in result_dirs:
         if not osp.isdir(folder):
             continue
