@@ -38,7 +38,10 @@ def max_pool_tokens(x: torch.Tensor, stride: Tuple[int, int]) -> torch.Tensor:
     The maximum is taken over strided views of ``x`` (rows first, then
     columns), so strided inputs such as the query slice of a fused qkv
     projection are read in place: the result equals ``F.max_pool2d`` on the
-    channels-first map.
+    channels-first map. Where autograd records it (training), it runs as
+    ``F.max_pool2d`` (Meta's ``nn.MaxPool2d``), whose gradient goes to one
+    maximum of a window: the strided maxima would share it among tied tokens
+    (equal tokens of flat image regions), which is not Meta's gradient.
 
     Args:
         x (torch.Tensor): Tokens of shape (B, H, W, C).
@@ -47,6 +50,9 @@ def max_pool_tokens(x: torch.Tensor, stride: Tuple[int, int]) -> torch.Tensor:
     Returns:
         torch.Tensor: Pooled tokens of shape (B, H // sh, W // sw, C).
     """
+    if torch.is_grad_enabled() and x.requires_grad:
+        pooled = F.max_pool2d(x.permute(0, 3, 1, 2), kernel_size=stride, stride=stride)
+        return pooled.permute(0, 2, 3, 1)
     sh, sw = stride
     h, w = x.shape[1] // sh, x.shape[2] // sw
     x = x[:, : h * sh, : w * sw]
